@@ -1,0 +1,111 @@
+#ifndef STEPWISE_REPLICA_MESSAGES_H_
+#define STEPWISE_REPLICA_MESSAGES_H_
+
+// The typed messages the core consumes and produces. JSON exists only at the
+// boundary (codec.h); the core and the simulator see these structs.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "replica/types.h"
+
+namespace stepwise {
+
+// The first datagram every replica sends, so the hub learns its port.
+struct Hello {};
+
+// Client requests. MIDs are unique per request; a retry has a new MID.
+struct GetRequest {
+  std::string mid;
+  std::string key;
+};
+
+struct PutRequest {
+  std::string mid;
+  std::string key;
+  std::string value;
+};
+
+enum class ReplyKind { kOk, kRedirect, kFail };
+
+// The one reply a client request gets. `value` is set only on a get's ok.
+struct ClientReply {
+  ReplyKind kind = ReplyKind::kOk;
+  std::string mid;
+  std::optional<std::string> value;
+};
+
+// A log entry. A no-op (empty mid) is what a new leader appends to commit
+// the entries of earlier terms; a put carries the client and MID so that the
+// replica holding the request can answer it when the entry applies.
+struct LogEntry {
+  Term term = 0;
+  std::string key;
+  std::string value;
+  NodeId client = kNoNode;
+  std::string mid;
+
+  bool is_noop() const { return mid.empty(); }
+  bool operator==(const LogEntry&) const = default;
+};
+
+// RequestVote, also used for PreVote (then `term` is the term the sender
+// would campaign in, and nobody's term changes).
+struct VoteRequest {
+  Term term = 0;
+  LogIndex last_log_index = 0;
+  Term last_log_term = 0;
+  bool pre_vote = false;
+};
+
+struct VoteReply {
+  Term term = 0;
+  bool granted = false;
+  bool pre_vote = false;
+};
+
+struct AppendEntries {
+  Term term = 0;
+  LogIndex prev_index = 0;
+  Term prev_term = 0;
+  std::vector<LogEntry> entries;  // entries[i] has index prev_index + 1 + i
+  LogIndex commit = 0;
+  // The leader's clock when it sent this, echoed in the reply: an ack proves
+  // the follower heard from the leader no earlier than this (leases, reads).
+  Micros sent_at = 0;
+};
+
+struct AppendReply {
+  Term term = 0;
+  bool success = false;
+  // On success: the last index known to match the leader's log.
+  LogIndex match_index = 0;
+  // On failure, a hint for fast backtracking (Raft thesis 5.3): the term of
+  // the follower's entry at prev_index (0 if its log is shorter) and the
+  // first index the follower has of that term (or its log length + 1).
+  Term conflict_term = 0;
+  LogIndex conflict_index = 0;
+  Micros sent_at = 0;  // echoed from the AppendEntries
+};
+
+using MessageBody = std::variant<Hello, GetRequest, PutRequest, ClientReply,
+                                 VoteRequest, VoteReply, AppendEntries,
+                                 AppendReply>;
+
+struct Message {
+  NodeId src = kNoNode;
+  NodeId dst = kNoNode;
+  // The sender's belief about the leader (kNoNode if unknown). The harness
+  // reads it from every replica message.
+  NodeId leader = kNoNode;
+  MessageBody body;
+};
+
+// The harness's name for a body's type ("get", "ok", ...).
+const char* TypeName(const MessageBody& body);
+
+}  // namespace stepwise
+
+#endif  // STEPWISE_REPLICA_MESSAGES_H_

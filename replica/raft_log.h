@@ -1,0 +1,64 @@
+#ifndef STEPWISE_REPLICA_RAFT_LOG_H_
+#define STEPWISE_REPLICA_RAFT_LOG_H_
+
+#include <vector>
+
+#include "replica/messages.h"
+#include "replica/types.h"
+
+namespace stepwise {
+
+// The replicated log, indexed from 1 (index 0 is the empty prefix, term 0).
+// It knows nothing of commit or roles: only the log's own rules live here.
+class RaftLog {
+ public:
+  LogIndex last_index() const { return entries_.size(); }
+  Term last_term() const { return term_at(last_index()); }
+
+  // Term of the entry at `index`; 0 for index 0. Requires index <= last.
+  Term term_at(LogIndex index) const {
+    return index == 0 ? 0 : entries_[index - 1].term;
+  }
+  bool has(LogIndex index) const { return index <= last_index(); }
+  const LogEntry& at(LogIndex index) const { return entries_[index - 1]; }
+
+  // True if the log contains an entry at `index` whose term is `term`
+  // (Raft's consistency check; index 0 always matches).
+  bool Matches(LogIndex index, Term term) const {
+    return has(index) && term_at(index) == term;
+  }
+
+  // §5.4.1: a candidate's log is at least as up to date as ours if its last
+  // term is higher, or equal with an index at least as long.
+  bool IsUpToDate(LogIndex last_index, Term last_term) const;
+
+  LogIndex Append(LogEntry entry) {
+    entries_.push_back(std::move(entry));
+    return last_index();
+  }
+
+  // Merges entries that follow `prev_index` (already checked to match), as
+  // §5.3 says: an existing entry that conflicts (same index, other term) is
+  // deleted with all that follow it; entries already present are kept, so a
+  // stale or reordered AppendEntries never truncates newer entries. Returns
+  // the first index that was rewritten, or 0 if nothing changed.
+  LogIndex MergeAfter(LogIndex prev_index, const std::vector<LogEntry>& in);
+
+  // First index holding `term` at or before `index` (walks back while the
+  // term stays the same): the follower's backtracking hint.
+  LogIndex FirstIndexOfTerm(LogIndex index) const;
+
+  // Last index whose term is `term`, or 0 if the log has none (the leader's
+  // side of the backtracking hint). Terms are non-decreasing along the log.
+  LogIndex LastIndexOfTerm(Term term) const;
+
+  // Entries (from, from + max_count), clipped to the log.
+  std::vector<LogEntry> Slice(LogIndex from, size_t max_count) const;
+
+ private:
+  std::vector<LogEntry> entries_;
+};
+
+}  // namespace stepwise
+
+#endif  // STEPWISE_REPLICA_RAFT_LOG_H_

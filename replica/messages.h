@@ -90,9 +90,9 @@ struct AppendReply {
   Micros sent_at = 0;  // echoed from the AppendEntries
 };
 
-using MessageBody = std::variant<Hello, GetRequest, PutRequest, ClientReply,
-                                 VoteRequest, VoteReply, AppendEntries,
-                                 AppendReply>;
+using MessageBody =
+    std::variant<Hello, GetRequest, PutRequest, ClientReply, VoteRequest,
+                 VoteReply, AppendEntries, AppendReply>;
 
 struct Message {
   NodeId src = kNoNode;

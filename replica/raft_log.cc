@@ -32,9 +32,9 @@ LogIndex RaftLog::FirstIndexOfTerm(LogIndex index) const {
 
 LogIndex RaftLog::LastIndexOfTerm(Term term) const {
   // Binary search: the first entry with a term greater than `term`.
-  auto it = std::upper_bound(
-      entries_.begin(), entries_.end(), term,
-      [](Term t, const LogEntry& e) { return t < e.term; });
+  auto it =
+      std::upper_bound(entries_.begin(), entries_.end(), term,
+                       [](Term t, const LogEntry& e) { return t < e.term; });
   LogIndex candidate = it - entries_.begin();
   return candidate > 0 && term_at(candidate) == term ? candidate : 0;
 }

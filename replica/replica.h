@@ -130,7 +130,9 @@ class Replica {
     Micros acked_sent_at = -1;
     Micros last_sent = -1;   // when we last sent it anything
     bool in_flight = false;  // an append with entries is unacknowledged
-    Micros in_flight_since = -1;
+    // When next_index was last moved back after a rejection: rejections of
+    // appends sent before then are stale and must not rewind it again.
+    Micros rewound_at = -1;
   };
 
   // A client request this replica owes an answer.
@@ -159,6 +161,7 @@ class Replica {
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
+  void StepDown(Micros now);
   void CheckQuorum(Micros now);
 
   // replication.cc
@@ -172,6 +175,7 @@ class Replica {
   void ApplyCommitted(Micros now);
 
   // reads.cc
+  Micros LeaseExpiry() const;
   void ServeReadsIfLeaseValid(Micros now);
   void RenewLease(Micros now);
 
@@ -180,10 +184,11 @@ class Replica {
   void HandlePut(NodeId client, const PutRequest& put, Micros now);
   void Reply(NodeId client, const std::string& mid, ReplyKind kind,
              std::optional<std::string> value = std::nullopt);
+  void RouteElsewhere(PendingRequest request, Micros now);
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
   void AnswerOnApply(LogIndex index, const LogEntry& entry);
-  void OnStepDown(Micros now);
+  void RequeueOwedRequests(Micros now);
 
   ReplicaConfig config_;
   Rng rng_;

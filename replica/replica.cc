@@ -1,0 +1,157 @@
+// Step dispatch, terms, role changes and timers: the parts of Raft that
+// every role shares. The role-specific rules are in election.cc,
+// replication.cc, reads.cc and client_requests.cc.
+
+#include "replica/replica.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace stepwise {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kFollower:
+      return "follower";
+    case Role::kPreCandidate:
+      return "precandidate";
+    case Role::kCandidate:
+      return "candidate";
+    case Role::kLeader:
+      return "leader";
+  }
+  return "follower";
+}
+
+Replica::Replica(ReplicaConfig config, Micros now)
+    : config_(std::move(config)), rng_(config_.seed) {
+  std::sort(config_.peers.begin(), config_.peers.end());
+  ResetElectionTimer(now);
+}
+
+Ready Replica::TakeReady() {
+  Ready out = std::move(ready_);
+  ready_ = Ready();
+  return out;
+}
+
+void Replica::Send(NodeId dst, MessageBody body) {
+  ready_.messages.push_back(Message{config_.id, dst, leader_, std::move(body)});
+}
+
+void Replica::SetTerm(Term term) {
+  if (term == term_) return;
+  term_ = term;
+  voted_for_ = kNoNode;
+  ready_.hard_state = HardState{term_, voted_for_};
+}
+
+void Replica::SetVote(NodeId vote) {
+  voted_for_ = vote;
+  ready_.hard_state = HardState{term_, voted_for_};
+}
+
+void Replica::NoteLogChange(LogIndex first_changed) {
+  if (first_changed == 0) return;
+  // Merge with an unconsumed change: everything from the lower index on is
+  // what must be rewritten.
+  LogIndex from = ready_.first_new_index == 0
+                      ? first_changed
+                      : std::min(ready_.first_new_index, first_changed);
+  ready_.first_new_index = from;
+  ready_.new_entries = log_.Slice(from, log_.last_index() - from + 1);
+}
+
+void Replica::ResetElectionTimer(Micros now) {
+  election_deadline_ = now + rng_.Uniform(config_.election_timeout_min,
+                                          config_.election_timeout_max);
+}
+
+void Replica::BecomeFollower(Term term, NodeId leader, Micros now) {
+  bool was_leader = role_ == Role::kLeader;
+  SetTerm(term);
+  role_ = Role::kFollower;
+  leader_ = leader;
+  votes_.clear();
+  progress_.clear();
+  next_quorum_check_ = kNever;
+  if (leader != kNoNode) last_heard_from_leader_ = now;
+  ResetElectionTimer(now);
+  if (was_leader) {
+    // It led until now: its lease quorum counted it at this time, so it must
+    // not vote for E_min from here (see HeardFromLeaderRecently).
+    last_heard_from_leader_ = now;
+    RequeueOwedRequests(now);
+  }
+  if (leader_ != kNoNode) ReleaseHeldRequests(now);
+}
+
+void Replica::Step(const Message& message, Micros now) {
+  if (message.dst != config_.id) {
+    ++stats_.ignored_messages;
+    return;
+  }
+  const NodeId from = message.src;
+  // Client requests come from anyone; Raft messages only from known peers.
+  if (auto* get = std::get_if<GetRequest>(&message.body)) {
+    HandleGet(from, *get, now);
+    return;
+  }
+  if (auto* put = std::get_if<PutRequest>(&message.body)) {
+    HandlePut(from, *put, now);
+    return;
+  }
+  if (!std::binary_search(config_.peers.begin(), config_.peers.end(), from)) {
+    ++stats_.ignored_messages;
+    return;
+  }
+  if (auto* request = std::get_if<VoteRequest>(&message.body)) {
+    HandleVoteRequest(from, *request, now);
+  } else if (auto* reply = std::get_if<VoteReply>(&message.body)) {
+    HandleVoteReply(from, *reply, now);
+  } else if (auto* append = std::get_if<AppendEntries>(&message.body)) {
+    HandleAppendEntries(from, *append, now);
+  } else if (auto* ack = std::get_if<AppendReply>(&message.body)) {
+    HandleAppendReply(from, *ack, now);
+  } else {
+    ++stats_.ignored_messages;  // hello or a client reply: not for us
+  }
+}
+
+void Replica::Tick(Micros now) {
+  if (role_ == Role::kLeader) {
+    if (now >= next_quorum_check_) CheckQuorum(now);
+  } else if (now >= election_deadline_) {
+    StartPreVote(now);
+  }
+  if (role_ == Role::kLeader) BroadcastAppend(now, /*heartbeat=*/true);
+  // Held requests that waited too long go back to the client.
+  while (!held_.empty() &&
+         now >= held_.front().arrived + config_.request_hold_timeout) {
+    PendingRequest request = std::move(held_.front());
+    held_.pop_front();
+    ++stats_.redirects;
+    // No leader to name: the client picks another replica at random.
+    Send(request.client, ClientReply{ReplyKind::kRedirect, request.mid, {}});
+  }
+}
+
+Micros Replica::NextDeadline() const {
+  Micros deadline = kNever;
+  if (role_ == Role::kLeader) {
+    deadline = std::min(deadline, next_quorum_check_);
+    for (const auto& [peer, progress] : progress_) {
+      deadline =
+          std::min(deadline, progress.last_sent + config_.heartbeat_interval);
+    }
+  } else {
+    deadline = election_deadline_;
+  }
+  if (!held_.empty()) {
+    deadline = std::min(deadline,
+                        held_.front().arrived + config_.request_hold_timeout);
+  }
+  return deadline;
+}
+
+}  // namespace stepwise

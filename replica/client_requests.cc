@@ -56,7 +56,9 @@ void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
 }
 
 void Replica::RouteElsewhere(PendingRequest request, Micros now) {
-  if (leader_ != kNoNode && HeardFromLeaderRecently(now)) {
+  if (leader_ != kNoNode &&
+      (role_ == Role::kLeader ||
+       now - last_heard_from_leader_ < config_.leader_contact_window)) {
     ++stats_.redirects;
     Reply(request.client, request.mid, ReplyKind::kRedirect);
     return;

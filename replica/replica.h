@@ -48,6 +48,11 @@ struct ReplicaConfig {
   // measures as election_timeout_min, the leader's clock advances at least
   // election_timeout_min - lease_margin.
   Micros lease_margin = 100 * kMillis;
+  // A follower redirects clients to its leader only if it heard from it
+  // this recently (the leader speaks every heartbeat_interval); otherwise the
+  // leader may be dead and the request is held instead, so that clients are
+  // not bounced to a dead leader and back for a whole election timeout.
+  Micros leader_contact_window = 320 * kMillis;
   // The longest a request waits at a replica that knows no leader before it
   // is redirected anyway (to no leader: the client then picks another).
   Micros request_hold_timeout = 1500 * kMillis;

@@ -67,6 +67,7 @@ void Replica::HandleAppendEntries(NodeId from, const AppendEntries& append,
   } else {
     last_heard_from_leader_ = now;
     ResetElectionTimer(now);
+    ReleaseHeldRequests(now);  // held while the leader was quiet
   }
 
   AppendReply reply;

@@ -56,14 +56,27 @@ void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
 }
 
 void Replica::RouteElsewhere(PendingRequest request, Micros now) {
-  if (leader_ != kNoNode &&
-      (role_ == Role::kLeader ||
-       now - last_heard_from_leader_ < config_.leader_contact_window)) {
-    ++stats_.redirects;
-    Reply(request.client, request.mid, ReplyKind::kRedirect);
+  bool leader_fresh = leader_ != kNoNode && now - last_heard_from_leader_ <
+                                                config_.leader_contact_window;
+  // A client comes back to a non-leader after our redirect only if the
+  // replica we named is dead or no longer leads (the harness's clients
+  // re-send to a living named leader). Redirecting it there again would
+  // bounce it between followers until an election settles; hold it instead.
+  auto last = last_redirect_.find(request.client);
+  bool bounced_back = last != last_redirect_.end() &&
+                      last->second.leader == leader_ &&
+                      now - last->second.at < config_.leader_contact_window;
+  if (leader_fresh && !bounced_back) {
+    Redirect(request, now);
     return;
   }
   Hold(std::move(request));
+}
+
+void Replica::Redirect(const PendingRequest& request, Micros now) {
+  ++stats_.redirects;
+  last_redirect_[request.client] = LastRedirect{leader_, now};
+  Reply(request.client, request.mid, ReplyKind::kRedirect);
 }
 
 void Replica::Hold(PendingRequest request) {
@@ -84,8 +97,7 @@ void Replica::ReleaseHeldRequests(Micros now) {
                   PutRequest{request.mid, request.key, request.value}, now);
       }
     } else {
-      ++stats_.redirects;
-      Reply(request.client, request.mid, ReplyKind::kRedirect);
+      Redirect(request, now);
     }
   }
 }

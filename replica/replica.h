@@ -151,7 +151,10 @@ class Replica {
   };
 
   // replica.cc
-  int quorum() const { return static_cast<int>(config_.peers.size() + 2) / 2; }
+  // A strict majority of the cluster (the peers and ourselves).
+  int quorum() const {
+    return static_cast<int>(config_.peers.size() + 1) / 2 + 1;
+  }
   void Send(NodeId dst, MessageBody body);
   void BecomeFollower(Term term, NodeId leader, Micros now);
   void SetTerm(Term term);
@@ -190,6 +193,7 @@ class Replica {
   void Reply(NodeId client, const std::string& mid, ReplyKind kind,
              std::optional<std::string> value = std::nullopt);
   void RouteElsewhere(PendingRequest request, Micros now);
+  void Redirect(const PendingRequest& request, Micros now);
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
   void AnswerOnApply(LogIndex index, const LogEntry& entry);
@@ -224,6 +228,12 @@ class Replica {
   std::map<LogIndex, PendingRequest> awaiting_commit_;  // leader's puts
   std::deque<PendingRequest> awaiting_lease_;           // leader's gets
   std::deque<PendingRequest> held_;                     // no leader known
+  // The last redirect sent to each client: whom it named, and when.
+  struct LastRedirect {
+    NodeId leader = kNoNode;
+    Micros at = -1;
+  };
+  std::map<NodeId, LastRedirect> last_redirect_;
 
   ReplicaStats stats_;
   Ready ready_;

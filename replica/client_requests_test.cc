@@ -1,0 +1,486 @@
+// Client gets and puts: when they are answered, where they are redirected,
+// that each MID gets exactly one reply, and that gets stay linearizable
+// across a leader change. (The cluster itself fails the test on a second
+// reply to any MID, and on a put answered ok before its entry committed.)
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "replica/replica.h"
+#include "replica/testing/test_cluster.h"
+
+namespace stepwise {
+namespace {
+
+using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::CapturedReply;
+using ::stepwise::testing::MakeConfigs;
+using ::stepwise::testing::TestCluster;
+using ::stepwise::testing::TestConfig;
+
+constexpr Micros kMs = kMillis;
+constexpr NodeId kClient = 0x0100;
+
+TestCluster ThreeReplicas() {
+  return TestCluster(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+}
+
+// Runs until 0 leads, everyone knows it and its no-op is committed, then
+// delivers whatever is still in flight.
+void SettleWithLeaderZero(TestCluster& c) {
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return c.AllFollow(0) && c.replica(0).commit_index() >= 1; },
+      c.now() + 3000 * kMs));
+  c.Stabilize();
+}
+
+bool Replied(const TestCluster& c, const std::string& mid) {
+  return c.ReplyTo(mid) != nullptr;
+}
+
+// --- Puts -------------------------------------------------------------------
+
+TEST(ClientRequestsTest, PutIsAnsweredOnlyOnceAMajorityHasIt) {
+  TestCluster c(5,
+                {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
+  SettleWithLeaderZero(c);
+
+  c.Put(0, kClient, "put-1", "k", "v1");
+  EXPECT_FALSE(Replied(c, "put-1")) << "not even appended anywhere else";
+  EXPECT_EQ(c.Pending([](const Message& m) {
+               const AppendEntries* a = BodyAs<AppendEntries>(m);
+               return a && m.src == 0 && a->entries.size() == 1;
+             }).size(),
+            4u)
+      << "replicated at once, not at the next heartbeat";
+
+  c.DeliverAll();  // the followers append and ack
+  EXPECT_FALSE(Replied(c, "put-1")) << "no ack has reached the leader";
+  c.Deliver([](const Message& m) { return m.src == 1 && m.dst == 0; });
+  EXPECT_FALSE(Replied(c, "put-1")) << "2 of 5 is not a majority";
+  EXPECT_EQ(c.replica(0).commit_index(), 1u);
+
+  c.Deliver([](const Message& m) { return m.src == 2 && m.dst == 0; });
+  ASSERT_TRUE(Replied(c, "put-1")) << "3 of 5 is";
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("put-1")->leader, 0);
+  EXPECT_EQ(c.replica(0).commit_index(), 2u);
+  EXPECT_EQ(c.replica(0).kv().Get("k"), "v1");
+
+  c.DeliverAll();
+  EXPECT_EQ(c.ReplyCount("put-1"), 1);
+}
+
+// --- Gets -------------------------------------------------------------------
+
+TEST(ClientRequestsTest, GetReturnsTheLatestCommittedValue) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + kSeconds));
+  c.Put(0, kClient, "put-2", "k", "v2");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-2"); }, c.now() + kSeconds));
+
+  c.Get(0, kClient, "get-1", "k");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v2");
+
+  // A put still being replicated is not visible yet...
+  c.Put(0, kClient, "put-3", "k", "v3");
+  c.Get(0, kClient, "get-2", "k");
+  ASSERT_TRUE(Replied(c, "get-2")) << "the lease is fresh: answered at once";
+  EXPECT_EQ(c.ReplyTo("get-2")->reply.value, "v2");
+  // ...and is once it is acknowledged.
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-3"); }, c.now() + kSeconds));
+  c.Get(0, kClient, "get-3", "k");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-3"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-3")->reply.value, "v3");
+
+  c.Get(0, kClient, "get-missing", "never-written");
+  ASSERT_TRUE(c.RunUntil([&] { return Replied(c, "get-missing"); },
+                         c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-missing")->reply.value, "");
+}
+
+TEST(ClientRequestsTest, GetIsServedFromTheLeaseWithoutARoundTrip) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.Stabilize();
+  ASSERT_TRUE(c.replica(0).LeaseValid(c.now()));
+  c.Get(0, kClient, "get-1", "k");
+  ASSERT_TRUE(Replied(c, "get-1")) << "answered in the same step";
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+}
+
+// With no majority ack of an append sent within the lease, a leader may
+// already have been replaced: it must check with a round of heartbeats.
+TEST(ClientRequestsTest, GetAfterTheLeaseExpiredWaitsForAHeartbeatRound) {
+  ReplicaConfig base = TestConfig();
+  base.lease_margin = 500 * kMs;  // lease = 1000 - 500 ms
+  TestCluster c(MakeConfigs(3, {1000 * kMs, 1500 * kMs, 2000 * kMs}, base));
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + kSeconds));
+  c.RunFor(200 * kMs);
+
+  c.Isolate(0);
+  c.RunFor(600 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kLeader) << "scenario: still leads";
+  EXPECT_FALSE(c.replica(0).LeaseValid(c.now()));
+  c.Get(0, kClient, "get-1", "k");
+  EXPECT_FALSE(Replied(c, "get-1")) << "no answer from an expired lease";
+
+  c.Heal();
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + 50 * kMs))
+      << "one round of acks renews the lease";
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+}
+
+// A new leader's state machine may lag: it must not answer a get before its
+// own no-op commits (which commits everything before it), even once a
+// majority has answered it (Raft §8; the lease alone is not enough).
+TEST(ClientRequestsTest, NewLeaderAnswersGetsOnlyAfterItsNoopCommits) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+
+  // put-1 commits at 0 with 1's ack alone; 1 does not yet know it is
+  // committed, and 2 never got it, when 0 is cut off.
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.DropTo(2);
+  c.DeliverAll();
+  c.DeliverAll();
+  ASSERT_TRUE(Replied(c, "put-1"));
+  ASSERT_EQ(c.replica(1).commit_index(), 1u);
+  c.Isolate(0);
+
+  // Only 1 can win (2's log is behind). 2's first answer to it is a
+  // rejection: a majority has answered the new leader, but its no-op has
+  // not committed.
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.LeaderAmong({1, 2}) != kNoNode;
+      },
+      c.now() + 5000 * kMs));
+  ASSERT_EQ(c.LeaderAmong({1, 2}), 1);
+  c.Get(1, kClient, "get-1", "k");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  ASSERT_GE(c.CountDelivered([](const Message& m) {
+    const AppendReply* r = BodyAs<AppendReply>(m);
+    return r && m.src == 2 && r->term == 2 && !r->success;
+  }),
+            1)
+      << "scenario: 2 must reject the new leader's first append";
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1")
+      << "answered before the no-op (and put-1 with it) committed";
+}
+
+// --- Redirects and holding --------------------------------------------------
+
+TEST(ClientRequestsTest, FollowerRedirectsToTheLeader) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.Get(1, kClient, "get-1", "k");
+  c.Put(2, kClient, "put-1", "k", "v");
+  for (const char* mid : {"get-1", "put-1"}) {
+    ASSERT_TRUE(Replied(c, mid)) << mid << ": answered at once";
+    EXPECT_EQ(c.ReplyTo(mid)->reply.kind, ReplyKind::kRedirect) << mid;
+    EXPECT_EQ(c.ReplyTo(mid)->leader, 0) << mid;
+  }
+  EXPECT_EQ(c.replica(0).log().last_index(), 1u) << "the put was not done";
+}
+
+TEST(ClientRequestsTest, RequestWithNoLeaderIsHeldThenRedirected) {
+  TestCluster c = ThreeReplicas();
+  c.AdvanceTo(100 * kMs);
+  c.Put(1, kClient, "put-1", "k", "v");
+  EXPECT_FALSE(Replied(c, "put-1")) << "held: there is no leader to name";
+
+  ASSERT_TRUE(c.RunUntil([&] { return Replied(c, "put-1"); }, 3000 * kMs));
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
+  EXPECT_EQ(c.ReplyTo("put-1")->leader, 0);
+  EXPECT_EQ(c.replica(1).leader(), 0);
+  EXPECT_LT(c.ReplyTo("put-1")->at, 1100 * kMs)
+      << "redirected as soon as the leader was known (elected at ~1 s)";
+}
+
+TEST(ClientRequestsTest, RequestHeldAtTheFutureLeaderIsServedThere) {
+  TestCluster c = ThreeReplicas();
+  c.AdvanceTo(100 * kMs);
+  c.Get(0, kClient, "get-1", "k-get");
+  c.Put(0, kClient, "put-1", "k-put", "v");
+  EXPECT_FALSE(Replied(c, "get-1"));
+  EXPECT_FALSE(Replied(c, "put-1"));
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return Replied(c, "get-1") && Replied(c, "put-1"); }, 3000 * kMs));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "");
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.replica(0).kv().Get("k-put"), "v");
+}
+
+TEST(ClientRequestsTest, HoldTimeoutRedirectsWithNoLeader) {
+  TestCluster c = ThreeReplicas();
+  c.Partition({{0}, {1}, {2}});  // nobody can be elected
+  const Micros hold = c.replica(0).config().request_hold_timeout;
+  c.RunUntil(100 * kMs);
+  c.Put(0, kClient, "put-1", "k", "v");
+  c.RunUntil(100 * kMs + hold - 1 * kMs);
+  EXPECT_FALSE(Replied(c, "put-1"));
+  c.RunUntil(100 * kMs + hold);
+  ASSERT_TRUE(Replied(c, "put-1")) << "redirected after request_hold_timeout";
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
+  EXPECT_EQ(c.ReplyTo("put-1")->leader, kNoNode);
+}
+
+// A follower whose leader went quiet does not send clients to it; it holds
+// the request and redirects to whoever is elected.
+TEST(ClientRequestsTest, FollowerOfADeadLeaderRedirectsToTheNextOne) {
+  // Elections well within request_hold_timeout, as with the defaults.
+  TestCluster c(3, {600 * kMs, 800 * kMs, 1000 * kMs});
+  SettleWithLeaderZero(c);
+  c.Isolate(0);
+  c.RunFor(400 * kMs);
+  c.Put(1, kClient, "put-1", "k", "v");
+  EXPECT_FALSE(Replied(c, "put-1"))
+      << "0 has been silent for longer than leader_contact_window";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + 5000 * kMs));
+  const CapturedReply& reply = *c.ReplyTo("put-1");
+  const NodeId new_leader = c.LeaderAmong({1, 2});
+  ASSERT_NE(new_leader, kNoNode)
+      << "answered before any election: " << (reply.at - c.now()) / kMs
+      << " ms ago";
+  if (new_leader == 1) {
+    EXPECT_EQ(reply.reply.kind, ReplyKind::kOk);
+  } else {
+    EXPECT_EQ(reply.reply.kind, ReplyKind::kRedirect);
+    EXPECT_EQ(reply.leader, new_leader);
+  }
+}
+
+// --- Leader changes ---------------------------------------------------------
+
+// The old leader 0 is cut off with 1 (a minority) while 4 is elected on the
+// majority side and commits a newer value. A get at 0 sent after that must
+// not be answered with the old value. 0's CheckQuorum period (1500 ms) is
+// long enough that it still believes it leads when v2 is acknowledged:
+// only its lease (1500 - 800 ms) keeps it honest.
+TEST(ClientRequestsTest, OldLeaderNeverServesAStaleGetAfterANewerPut) {
+  std::vector<ReplicaConfig> configs =
+      MakeConfigs(5, {1500 * kMs, 1600 * kMs, 800 * kMs, 850 * kMs, 900 * kMs});
+  configs[0].lease_margin = 800 * kMs;  // lease 700 ms <= everyone's E_min
+  TestCluster c(configs);
+
+  // 0 campaigns alone (everyone else's early campaigns are lost).
+  c.AdvanceTo(1500 * kMs);
+  c.Drop([](const Message& m) { return m.src != 0; });
+  c.Stabilize();
+  ASSERT_TRUE(c.AllFollow(0));
+  c.RunFor(300 * kMs);
+  c.Put(0, kClient, "put-v1", "k", "v1");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-v1"); }, c.now() + kSeconds));
+  c.RunFor(50 * kMs);
+
+  const Micros cut = c.now();
+  c.Partition({0, 1}, {2, 3, 4});
+  std::vector<std::pair<std::string, Micros>> gets;
+  Micros v2_acked = kNever;
+  bool old_leader_led_at_v2 = false;
+  bool v2_sent = false;
+  for (Micros t = cut; t < cut + 3000 * kMs; t += 20 * kMs) {
+    c.RunUntil(t);
+    std::string mid = "get-" + std::to_string(gets.size());
+    c.Get(0, kClient, mid, "k");
+    gets.emplace_back(mid, t);
+    NodeId leader = c.LeaderAmong({2, 3, 4});
+    if (!v2_sent && leader != kNoNode) {
+      c.Put(leader, kClient, "put-v2", "k", "v2");
+      v2_sent = true;
+    }
+    if (v2_acked == kNever && Replied(c, "put-v2")) {
+      ASSERT_EQ(c.ReplyTo("put-v2")->reply.kind, ReplyKind::kOk);
+      v2_acked = c.ReplyTo("put-v2")->at;
+      old_leader_led_at_v2 = c.replica(0).role() == Role::kLeader;
+    }
+  }
+  ASSERT_NE(v2_acked, kNever) << "scenario: the majority side commits v2";
+  EXPECT_TRUE(old_leader_led_at_v2)
+      << "scenario: 0 should still think it leads when v2 is acknowledged, "
+         "or this test no longer exercises the lease";
+
+  c.Heal();
+  c.RunFor(5000 * kMs);
+  int served_from_lease = 0;
+  for (const auto& [mid, sent] : gets) {
+    ASSERT_EQ(c.ReplyCount(mid), 1) << mid;
+    const CapturedReply& reply = *c.ReplyTo(mid);
+    if (reply.reply.kind != ReplyKind::kOk) continue;
+    if (sent > v2_acked) {
+      EXPECT_EQ(reply.reply.value, "v2")
+          << mid << " sent " << (sent - cut) / kMs << " ms after the cut, "
+          << (sent - v2_acked) / kMs << " ms after v2's ok, answered at "
+          << (reply.at - cut) / kMs << " ms by " << reply.from;
+    } else if (reply.at < cut + 700 * kMs) {
+      ++served_from_lease;
+    }
+  }
+  EXPECT_GT(served_from_lease, 0) << "scenario: gets served during the lease";
+}
+
+// Leader 0 owes a put and a get when a newer leader's append reaches it:
+// both are redirected to the new leader, once, and its entry is dropped.
+TEST(ClientRequestsTest, DeposedLeaderRedirectsWhatItOwes) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.AdvanceBy(950 * kMs);  // lease over, CheckQuorum not yet
+  c.DropAll();
+  ASSERT_EQ(c.replica(0).role(), Role::kLeader);
+  ASSERT_FALSE(c.replica(0).LeaseValid(c.now()));
+
+  c.Get(0, kClient, "get-1", "k");
+  c.Put(0, kClient, "put-1", "k", "v");
+  EXPECT_FALSE(Replied(c, "get-1"));
+  EXPECT_FALSE(Replied(c, "put-1"));
+  c.DropAll();
+
+  LogEntry noop;
+  noop.term = 2;
+  AppendEntries append;
+  append.term = 2;
+  append.prev_index = 1;
+  append.prev_term = 1;
+  append.entries = {noop};
+  append.commit = 1;
+  c.Inject(1, 0, append);
+
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+  for (const char* mid : {"get-1", "put-1"}) {
+    ASSERT_EQ(c.ReplyCount(mid), 1) << mid;
+    EXPECT_EQ(c.ReplyTo(mid)->reply.kind, ReplyKind::kRedirect) << mid;
+    EXPECT_EQ(c.ReplyTo(mid)->leader, 1) << mid;
+  }
+  EXPECT_EQ(c.replica(0).log().last_index(), 2u);
+  EXPECT_TRUE(c.replica(0).log().at(2).is_noop()) << "put-1's entry was cut";
+}
+
+// The put never left the cut-off leader: it cannot commit, so its one
+// reply is a redirect, whenever it comes.
+TEST(ClientRequestsTest, DeposedLeaderLostPutGetsOneRedirect) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.RunFor(200 * kMs);
+  c.Isolate(0);
+  c.Put(0, kClient, "put-1", "k", "v");
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.LeaderAmong({1, 2}) != kNoNode;
+      },
+      c.now() + 5000 * kMs));
+  c.Heal();
+  c.RunFor(3000 * kMs);
+  ASSERT_EQ(c.ReplyCount("put-1"), 1);
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
+  for (NodeId id : {0, 1, 2}) EXPECT_EQ(c.replica(id).kv().Get("k"), "");
+}
+
+// The put reached 1 before 0 was cut off, so 1 is elected and commits it.
+// 0 still owes the client exactly one reply: ok or redirect, never both.
+TEST(ClientRequestsTest, DeposedLeaderSurvivingPutGetsOneReply) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v");
+  c.Deliver([](const Message& m) { return m.dst == 1; });
+  c.Isolate(0);  // 1's ack and the append to 2 are lost
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.LeaderAmong({1, 2}) != kNoNode;
+      },
+      c.now() + 5000 * kMs));
+  EXPECT_EQ(c.LeaderAmong({1, 2}), 1) << "only 1 has the entry";
+  c.Heal();
+  c.RunFor(3000 * kMs);
+  ASSERT_EQ(c.ReplyCount("put-1"), 1);
+  EXPECT_NE(c.ReplyTo("put-1")->reply.kind, ReplyKind::kFail);
+  for (NodeId id : {0, 1, 2}) EXPECT_EQ(c.replica(id).kv().Get("k"), "v");
+}
+
+// --- Exactly one reply, under churn -----------------------------------------
+
+// A stream of requests to every replica while leaders are cut off and
+// partitions come and go: every MID gets exactly one reply, and every ok'd
+// get returns the value of the (single, acknowledged) put to its key.
+TEST(ClientRequestsTest, EveryRequestGetsExactlyOneReplyUnderChurn) {
+  TestCluster c(5,
+                {1000 * kMs, 1200 * kMs, 1400 * kMs, 1600 * kMs, 1800 * kMs});
+  struct PutRecord {
+    std::string mid, key, value;
+  };
+  std::vector<PutRecord> puts;
+  std::vector<std::pair<std::string, std::string>> gets;  // mid, expected
+  std::vector<std::string> acked_keys;
+  std::map<std::string, std::string> value_of;
+
+  int n = 0;
+  for (Micros t = 1500 * kMs; t < 14000 * kMs; t += 25 * kMs, ++n) {
+    c.RunUntil(t);
+    if (t == 3000 * kMs) {
+      ASSERT_NE(c.LeaderAmong(), kNoNode);
+      c.Isolate(c.LeaderAmong());
+    }
+    if (t == 5000 * kMs) c.Heal();
+    if (t == 7000 * kMs) c.Partition({0, 1}, {2, 3, 4});
+    if (t == 9000 * kMs) c.Heal();
+    for (const PutRecord& p : puts) {
+      if (!value_of.count(p.key) && c.ReplyTo(p.mid) &&
+          c.ReplyTo(p.mid)->reply.kind == ReplyKind::kOk) {
+        value_of[p.key] = p.value;
+        acked_keys.push_back(p.key);
+      }
+    }
+    NodeId to = static_cast<NodeId>(n % 5);
+    std::string id = std::to_string(n);
+    if (n % 2 == 0 || acked_keys.empty()) {
+      puts.push_back({"put-" + id, "key-" + id, "value-" + id});
+      c.Put(to, kClient, puts.back().mid, puts.back().key, puts.back().value);
+    } else {
+      const std::string& key = acked_keys.back();
+      gets.emplace_back("get-" + id, value_of[key]);
+      c.Get(to, kClient, gets.back().first, key);
+    }
+  }
+  c.Heal();
+  c.RunFor(5000 * kMs);
+
+  EXPECT_TRUE(c.Unanswered().empty())
+      << c.Unanswered().size() << " unanswered, e.g. " << c.Unanswered()[0];
+  int ok_gets = 0;
+  for (const auto& [mid, expected] : gets) {
+    const CapturedReply* reply = c.ReplyTo(mid);
+    if (reply == nullptr || reply->reply.kind != ReplyKind::kOk) continue;
+    ++ok_gets;
+    EXPECT_EQ(reply->reply.value, expected) << mid;
+  }
+  EXPECT_GT(ok_gets, 20) << "scenario: gets must be served";
+  EXPECT_GT(acked_keys.size(), 20u) << "scenario: puts must commit";
+}
+
+}  // namespace
+}  // namespace stepwise

@@ -1,0 +1,454 @@
+// Leader election: PreVote, RequestVote, the lease (vote stickiness) rule
+// and CheckQuorum, as scripted scenarios on a virtual clock.
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "replica/replica.h"
+#include "replica/testing/test_cluster.h"
+
+namespace stepwise {
+namespace {
+
+using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::EntriesWithTerms;
+using ::stepwise::testing::TermsOf;
+using ::stepwise::testing::TestCluster;
+
+constexpr Micros kMs = kMillis;
+
+// 0 times out first, then 1, then 2: the first election is 0's.
+TestCluster ThreeReplicas() {
+  return TestCluster(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+}
+
+// Runs until 0 leads and everyone knows it; returns false on timeout.
+bool SettleWithLeaderZero(TestCluster& c) {
+  return c.RunUntil([&] { return c.AllFollow(0); }, c.now() + 3000 * kMs);
+}
+
+AppendEntries Append(Term term, LogIndex prev_index, Term prev_term,
+                     std::vector<LogEntry> entries, LogIndex commit = 0) {
+  AppendEntries append;
+  append.term = term;
+  append.prev_index = prev_index;
+  append.prev_term = prev_term;
+  append.entries = std::move(entries);
+  append.commit = commit;
+  return append;
+}
+
+VoteRequest Vote(Term term, LogIndex last_index, Term last_term) {
+  return VoteRequest{term, last_index, last_term, /*pre_vote=*/false};
+}
+
+VoteRequest PreVote(Term term, LogIndex last_index, Term last_term) {
+  return VoteRequest{term, last_index, last_term, /*pre_vote=*/true};
+}
+
+// The VoteReply `from` has pending to `to` (exactly one expected).
+std::optional<VoteReply> TakeVoteReply(TestCluster& c, NodeId from, NodeId to) {
+  std::vector<VoteReply> replies = c.PendingBodies<VoteReply>(from, to);
+  c.Drop([&](const Message& m) { return m.src == from && m.dst == to; });
+  EXPECT_LE(replies.size(), 1u);
+  if (replies.empty()) return std::nullopt;
+  return replies.front();
+}
+
+// --- Winning an election ----------------------------------------------------
+
+TEST(ElectionTest, TimeoutRunsPreVoteThenElectionAndWinsWithNoop) {
+  TestCluster c = ThreeReplicas();
+
+  // Step 1: nothing happens before the first timeout.
+  c.AdvanceTo(999 * kMs);
+  EXPECT_TRUE(c.pending().empty());
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+
+  // Step 2: 0 times out and asks for pre-votes for term 1, in term 0.
+  c.AdvanceTo(1000 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  EXPECT_EQ(c.replica(0).term(), 0u) << "a pre-vote does not bump the term";
+  for (NodeId peer : {1, 2}) {
+    std::vector<VoteRequest> asks = c.PendingBodies<VoteRequest>(0, peer);
+    ASSERT_EQ(asks.size(), 1u) << "to " << peer;
+    EXPECT_TRUE(asks[0].pre_vote);
+    EXPECT_EQ(asks[0].term, 1u);
+    EXPECT_EQ(asks[0].last_log_index, 0u);
+    EXPECT_EQ(asks[0].last_log_term, 0u);
+  }
+
+  // Step 3: 1 and 2 grant the pre-vote without changing anything.
+  c.DeliverAll();
+  for (NodeId peer : {1, 2}) {
+    EXPECT_EQ(c.replica(peer).term(), 0u);
+    EXPECT_EQ(c.replica(peer).voted_for(), kNoNode);
+    std::vector<VoteReply> replies = c.PendingBodies<VoteReply>(peer, 0);
+    ASSERT_EQ(replies.size(), 1u);
+    EXPECT_TRUE(replies[0].granted);
+    EXPECT_TRUE(replies[0].pre_vote);
+  }
+
+  // Step 4: with a majority of pre-votes, 0 runs the real election.
+  c.DeliverAll();
+  EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+  EXPECT_EQ(c.replica(0).voted_for(), 0);
+  for (NodeId peer : {1, 2}) {
+    std::vector<VoteRequest> asks = c.PendingBodies<VoteRequest>(0, peer);
+    ASSERT_EQ(asks.size(), 1u);
+    EXPECT_FALSE(asks[0].pre_vote);
+    EXPECT_EQ(asks[0].term, 1u);
+  }
+
+  // Step 5: the voters move to term 1 and vote for 0.
+  c.DeliverAll();
+  for (NodeId peer : {1, 2}) {
+    EXPECT_EQ(c.replica(peer).term(), 1u);
+    EXPECT_EQ(c.replica(peer).voted_for(), 0);
+  }
+
+  // Step 6: 0 leads and appends a no-op of its term.
+  c.DeliverAll();
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).leader(), 0);
+  ASSERT_EQ(c.replica(0).log().last_index(), 1u);
+  EXPECT_TRUE(c.replica(0).log().at(1).is_noop());
+  EXPECT_EQ(c.replica(0).log().at(1).term, 1u);
+  EXPECT_EQ(c.replica(0).commit_index(), 0u) << "not before a majority has it";
+
+  // Step 7: the no-op reaches the followers; their acks commit it.
+  c.DeliverAll();
+  for (NodeId peer : {1, 2}) {
+    EXPECT_EQ(c.replica(peer).leader(), 0);
+    EXPECT_EQ(TermsOf(c.replica(peer).log()), (std::vector<Term>{1}));
+  }
+  c.DeliverAll();
+  EXPECT_EQ(c.replica(0).commit_index(), 1u);
+}
+
+TEST(ElectionTest, SingleReplicaElectsItselfAtOnce) {
+  TestCluster c(1, {1000 * kMs});
+  c.AdvanceTo(1000 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+  EXPECT_EQ(c.replica(0).commit_index(), 1u);
+  EXPECT_TRUE(c.pending().empty());
+}
+
+// A majority of 4 is 3 and of 2 is 2: half the cluster must never elect.
+TEST(ElectionTest, EvenClusterNeedsAStrictMajority) {
+  TestCluster four(4, {1000 * kMs, 5000 * kMs, 5000 * kMs, 5000 * kMs});
+  four.AdvanceTo(1000 * kMs);
+  four.Deliver([](const Message& m) { return m.dst == 1; });
+  four.DropTo(2);
+  four.DropTo(3);
+  four.DeliverAll();  // one grant: 2 of 4
+  EXPECT_EQ(four.replica(0).role(), Role::kPreCandidate)
+      << "2 pre-votes of 4 are not a majority";
+  EXPECT_EQ(four.replica(0).term(), 0u);
+
+  TestCluster two(2, {1000 * kMs, 5000 * kMs});
+  two.AdvanceTo(1000 * kMs);
+  EXPECT_NE(two.replica(0).role(), Role::kLeader)
+      << "1 of 2 is not a majority: its own vote must not elect it";
+  EXPECT_EQ(two.replica(0).term(), 0u);
+}
+
+// --- Voting rules -----------------------------------------------------------
+
+// §5.2: at most one vote per term, first come first served.
+TEST(ElectionTest, OneVotePerTerm) {
+  TestCluster c = ThreeReplicas();
+  c.Inject(0, 2, Vote(1, 0, 0));
+  std::optional<VoteReply> to_0 = TakeVoteReply(c, 2, 0);
+  ASSERT_TRUE(to_0);
+  EXPECT_TRUE(to_0->granted);
+  EXPECT_EQ(c.replica(2).voted_for(), 0);
+
+  c.Inject(1, 2, Vote(1, 0, 0));
+  std::optional<VoteReply> to_1 = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(to_1);
+  EXPECT_FALSE(to_1->granted) << "2 already voted for 0 in term 1";
+  EXPECT_EQ(to_1->term, 1u);
+  EXPECT_EQ(c.replica(2).voted_for(), 0);
+
+  // A retransmission from the one it voted for is granted again.
+  c.Inject(0, 2, Vote(1, 0, 0));
+  std::optional<VoteReply> again = TakeVoteReply(c, 2, 0);
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->granted);
+
+  // A new term frees the vote.
+  c.Inject(1, 2, Vote(2, 0, 0));
+  std::optional<VoteReply> next_term = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(next_term);
+  EXPECT_TRUE(next_term->granted);
+  EXPECT_EQ(c.replica(2).term(), 2u);
+  EXPECT_EQ(c.replica(2).voted_for(), 1);
+}
+
+// Gives replica 2 the log `terms` (from a leader of `term`), then lets
+// election_timeout_min pass so that it no longer defers to that leader.
+TestCluster VoterWithLog(const std::vector<Term>& terms, Term term) {
+  TestCluster c(3, {1000 * kMs, 1000 * kMs, 1000 * kMs});
+  c.Inject(0, 2, Append(term, 0, 0, EntriesWithTerms(terms)));
+  c.AdvanceTo(1500 * kMs);
+  c.DropAll();
+  EXPECT_EQ(TermsOf(c.replica(2).log()), terms);
+  return c;
+}
+
+// §5.4.1: the voter's log is [1, 2]; a longer log ending in term 1 is
+// behind it, a shorter one ending in term 3 is ahead.
+TEST(ElectionTest, VoteRefusedToCandidateWithOlderLastTerm) {
+  TestCluster c = VoterWithLog({1, 2}, 2);
+  c.Inject(1, 2, Vote(3, 5, 1));
+  std::optional<VoteReply> refused = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->granted) << "last term 1 < 2, however long";
+  EXPECT_EQ(c.replica(2).term(), 3u) << "the higher term is still adopted";
+  EXPECT_EQ(c.replica(2).voted_for(), kNoNode);
+
+  c.Inject(0, 2, Vote(3, 1, 3));
+  std::optional<VoteReply> granted = TakeVoteReply(c, 2, 0);
+  ASSERT_TRUE(granted);
+  EXPECT_TRUE(granted->granted) << "last term 3 > 2, however short";
+  EXPECT_EQ(c.replica(2).voted_for(), 0);
+}
+
+TEST(ElectionTest, VoteRefusedToCandidateWithShorterLogOfSameLastTerm) {
+  TestCluster c = VoterWithLog({1, 1, 1}, 1);
+  c.Inject(1, 2, Vote(2, 2, 1));
+  std::optional<VoteReply> refused = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->granted) << "same last term, 2 entries < 3";
+  EXPECT_EQ(c.replica(2).voted_for(), kNoNode);
+
+  c.Inject(0, 2, Vote(2, 3, 1));
+  std::optional<VoteReply> granted = TakeVoteReply(c, 2, 0);
+  ASSERT_TRUE(granted);
+  EXPECT_TRUE(granted->granted) << "same last term, same length";
+}
+
+TEST(ElectionTest, PreVoteAppliesTheSameLogCheck) {
+  TestCluster c = VoterWithLog({1, 2}, 2);
+  const Micros deadline_before = c.replica(2).NextDeadline();
+
+  c.Inject(1, 2, PreVote(3, 5, 1));
+  std::optional<VoteReply> stale_term = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(stale_term);
+  EXPECT_FALSE(stale_term->granted) << "older last term";
+
+  c.Inject(1, 2, PreVote(3, 1, 2));
+  std::optional<VoteReply> short_log = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(short_log);
+  EXPECT_FALSE(short_log->granted) << "same last term, shorter log";
+
+  c.Inject(0, 2, PreVote(3, 2, 2));
+  std::optional<VoteReply> granted = TakeVoteReply(c, 2, 0);
+  ASSERT_TRUE(granted);
+  EXPECT_TRUE(granted->granted);
+  EXPECT_TRUE(granted->pre_vote);
+
+  // Pre-votes change nothing at the voter: no term, no vote, no timer.
+  EXPECT_EQ(c.replica(2).term(), 2u);
+  EXPECT_EQ(c.replica(2).voted_for(), kNoNode);
+  EXPECT_EQ(c.replica(2).NextDeadline(), deadline_before);
+}
+
+// --- Split vote -------------------------------------------------------------
+
+TEST(ElectionTest, SplitVoteThenResolution) {
+  TestCluster c(5,
+                {1000 * kMs, 1100 * kMs, 5000 * kMs, 5000 * kMs, 5000 * kMs});
+
+  // 0 wins its pre-vote and becomes a candidate for term 1; its vote
+  // requests stay in flight.
+  c.AdvanceTo(1000 * kMs);
+  c.DeliverAll();
+  c.DeliverAll();
+  ASSERT_EQ(c.replica(0).role(), Role::kCandidate);
+  ASSERT_EQ(c.replica(0).term(), 1u);
+
+  // 1 times out too, and (with 2 and 3 granting) is a candidate for term 1.
+  c.AdvanceTo(1100 * kMs);
+  c.Deliver([](const Message& m) {
+    return m.src == 1 && BodyAs<VoteRequest>(m) && m.dst != 0;
+  });
+  c.Deliver([](const Message& m) { return m.dst == 1 && m.src != 0; });
+  ASSERT_EQ(c.replica(1).role(), Role::kCandidate);
+  ASSERT_EQ(c.replica(1).term(), 1u);
+
+  // The votes split: 2 votes for 0, 3 for 1, 4 hears from neither.
+  c.Drop([](const Message& m) {
+    return m.dst == 4 || (m.src == 0 && m.dst == 3) ||
+           (m.src == 1 && m.dst == 2);
+  });
+  c.Stabilize();
+  EXPECT_EQ(c.replica(2).voted_for(), 0);
+  EXPECT_EQ(c.replica(3).voted_for(), 1);
+  EXPECT_EQ(c.replica(0).role(), Role::kCandidate) << "2 votes of 5";
+  EXPECT_EQ(c.replica(1).role(), Role::kCandidate) << "2 votes of 5";
+  EXPECT_EQ(c.LeaderAmong(), kNoNode);
+
+  // 0's election timer fires first; it wins term 2 with everybody's vote.
+  c.RunUntil(2500 * kMs);
+  EXPECT_TRUE(c.AllFollow(0));
+  EXPECT_EQ(c.replica(0).term(), 2u);
+}
+
+// --- Terms ------------------------------------------------------------------
+
+TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  AppendReply reply;
+  reply.term = 5;
+  c.Inject(1, 0, reply);
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+  EXPECT_EQ(c.replica(0).term(), 5u);
+  EXPECT_EQ(c.replica(0).leader(), kNoNode);
+  EXPECT_EQ(c.replica(0).voted_for(), kNoNode);
+}
+
+TEST(ElectionTest, AppendFromANewerLeaderMakesTheLeaderFollowIt) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  c.Inject(1, 0, Append(2, 1, 1, {}, 1));
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+  EXPECT_EQ(c.replica(0).term(), 2u);
+  EXPECT_EQ(c.replica(0).leader(), 1);
+}
+
+TEST(ElectionTest, StaleLeaderLearnsTheNewTermAndFollows) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  c.Isolate(0);
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.LeaderAmong({1, 2}) != kNoNode;
+      },
+      c.now() + 5000 * kMs));
+  const NodeId new_leader = c.LeaderAmong({1, 2});
+  EXPECT_EQ(c.replica(new_leader).term(), 2u);
+  c.Heal();
+  c.RunFor(500 * kMs);
+  EXPECT_TRUE(c.AllFollow(new_leader));
+  EXPECT_EQ(c.replica(0).term(), 2u);
+}
+
+// --- PreVote and the lease --------------------------------------------------
+
+// A replica cut off from the others campaigns again and again, but only in
+// pre-votes, which nobody answers: its term never moves. When it comes back
+// it follows the leader instead of deposing it (thesis §9.6).
+TEST(ElectionTest, ReturningReplicaDoesNotDeposeTheLeader) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  const LogIndex log_before = c.replica(0).log().last_index();
+
+  c.Isolate(2);
+  c.RunFor(10000 * kMs);
+  EXPECT_GE(c.replica(2).stats().elections_started, 4u)
+      << "scenario: 2 must have campaigned while cut off";
+  EXPECT_EQ(c.replica(2).term(), 1u) << "pre-votes never bump the term";
+  EXPECT_NE(c.replica(2).role(), Role::kCandidate);
+  EXPECT_TRUE(c.AllFollow(0, {0, 1}));
+
+  c.Heal();
+  const int grants_before = c.CountDelivered([](const Message& m) {
+    const VoteReply* reply = BodyAs<VoteReply>(m);
+    return reply && reply->granted;
+  });
+  c.RunFor(1000 * kMs);
+  EXPECT_TRUE(c.AllFollow(0)) << "0 still leads, in term 1, for everyone";
+  EXPECT_EQ(c.replica(0).term(), 1u);
+  EXPECT_EQ(c.CountDelivered([](const Message& m) {
+    const VoteReply* reply = BodyAs<VoteReply>(m);
+    return reply && reply->granted;
+  }),
+            grants_before)
+      << "nobody who hears the leader grants a (pre)vote";
+  EXPECT_EQ(TermsOf(c.replica(2).log()), TermsOf(c.replica(0).log()));
+  EXPECT_EQ(c.replica(0).log().last_index(), log_before);
+}
+
+// A replica that heard from its leader within election_timeout_min ignores
+// vote requests, pre or real: no reply, no term change, no vote.
+TEST(ElectionTest, FollowerThatHeardTheLeaderIgnoresVoteRequests) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  const Micros heard = c.now();
+  const LogIndex last = c.replica(1).log().last_index();
+
+  c.Inject(2, 1, PreVote(2, last, 1));
+  c.Inject(2, 1, Vote(2, last, 1));
+  EXPECT_TRUE(c.PendingBodies<VoteReply>(1, 2).empty()) << "no reply at all";
+  EXPECT_EQ(c.replica(1).term(), 1u);
+  EXPECT_EQ(c.replica(1).voted_for(), 0);
+  EXPECT_EQ(c.replica(1).leader(), 0);
+
+  // The leader, too, ignores them.
+  c.Inject(2, 0, Vote(2, last, 1));
+  EXPECT_TRUE(c.PendingBodies<VoteReply>(0, 2).empty());
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+
+  // Once the leader has been silent longer than 1's election_timeout_min
+  // (1500 ms), the same request is answered and granted.
+  c.AdvanceTo(heard + 1600 * kMs);
+  c.DropAll();
+  c.Inject(2, 1, Vote(2, last, 1));
+  std::optional<VoteReply> reply = TakeVoteReply(c, 1, 2);
+  ASSERT_TRUE(reply);
+  EXPECT_TRUE(reply->granted);
+  EXPECT_EQ(c.replica(1).term(), 2u);
+  EXPECT_EQ(c.replica(1).voted_for(), 2);
+}
+
+// --- CheckQuorum ------------------------------------------------------------
+
+TEST(ElectionTest, LeaderCutOffFromTheMajorityStepsDown) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  c.RunFor(500 * kMs);  // steady heartbeats and acks
+  const Micros cut = c.now();
+  const Micros e_min = c.replica(0).config().election_timeout_min;
+
+  c.Isolate(0);
+  c.RunUntil(cut + e_min / 2);
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader)
+      << "too eager: it heard a majority less than e_min ago";
+
+  ASSERT_TRUE(
+      c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
+                 cut + 2 * e_min + c.replica(0).config().heartbeat_interval))
+      << "still leader " << (c.now() - cut) / kMs << " ms after the cut";
+  EXPECT_EQ(c.replica(0).leader(), kNoNode);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+}
+
+TEST(ElectionTest, LeaderWithAMajorityStaysAndTheMinorityStaysQuiet) {
+  TestCluster c(5,
+                {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  c.Partition({0, 1, 2}, {3, 4});
+  EXPECT_FALSE(c.RunUntil(
+      [&] {
+        return !c.AllFollow(0, {0, 1, 2});
+      },
+      c.now() + 10000 * kMs))
+      << "0 lost its leadership with a majority behind it";
+  EXPECT_EQ(c.replica(3).term(), 1u);
+  EXPECT_EQ(c.replica(4).term(), 1u);
+
+  c.Heal();
+  c.RunFor(1000 * kMs);
+  EXPECT_TRUE(c.AllFollow(0));
+  EXPECT_EQ(c.replica(0).term(), 1u);
+}
+
+}  // namespace
+}  // namespace stepwise

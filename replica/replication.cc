@@ -115,6 +115,10 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     if (reply.match_index > p.match_index) p.match_index = reply.match_index;
     p.next_index = std::max(p.next_index, p.match_index + 1);
     if (p.match_index >= log_.last_index()) p.in_flight = false;
+    // A follower catching up gets its next batch now, not a heartbeat later.
+    if (p.next_index <= log_.last_index()) {
+      SendAppend(from, now, /*allow_empty=*/false);
+    }
     MaybeAdvanceCommit(now);
   } else if (reply.sent_at >= p.rewound_at) {
     LogIndex next = reply.conflict_index;

@@ -16,7 +16,8 @@ namespace stepwise {
 // compositional). Per key, the search is Wing & Gong's with Lowe's
 // memoization, as in Porcupine: depth-first over the operations that could
 // take effect next, never revisiting a (set of operations done, register
-// value) pair.
+// value) pair, plus register-specific rules that keep keys with many
+// operations in flight tractable (see register_search.h).
 //
 // Operations with outcome kUnknown: a put may take effect at any time after
 // its invoke, or never; its reply time is ignored. A get with kUnknown is
@@ -25,7 +26,8 @@ namespace stepwise {
 
 struct CheckOptions {
   // Search steps allowed per key; 0 = unlimited. A key that runs out is
-  // reported in `unknown_keys`, and the other keys are still checked.
+  // reported in `unknown_keys`, and the other keys are still checked. (The
+  // second search for a violation's longest prefix gets as many again.)
   uint64_t max_steps_per_key = 0;
   // Wall-clock budget for the whole check; zero = unlimited. Keys not
   // decided in time are reported in `unknown_keys`.
@@ -37,10 +39,12 @@ struct KeyViolation {
   std::string key;
   // Every operation on the key, sorted by (invoke, id).
   std::vector<Operation> operations;
-  // A longest partial linearization the search found (most operations
-  // taking effect): operation ids in linearization order. Unknown-outcome
-  // puts that were taken as never happening in it are in `skipped`.
-  // No ok operation outside `linearized` can take effect next.
+  // The partial linearization with the most ok operations that the search
+  // found: ids of the operations taking effect, in linearization order.
+  // Unknown-outcome puts taken as never happening in it are in `skipped`;
+  // ones whose value no get returned are in neither (they cannot matter).
+  // Every ok operation that completed before one of these was invoked is
+  // in `linearized`.
   std::vector<uint64_t> linearized;
   std::vector<uint64_t> skipped;
 };

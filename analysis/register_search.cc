@@ -292,7 +292,6 @@ Searcher::MoveResult Searcher::TryMove(int32_t node, bool skip, bool forced) {
 
 // The operations that may go next are the calls before the first return.
 bool Searcher::FindForced(int32_t* node, bool* skip) const {
-  if (1) return false;
   const bool state_unread = gets_left_[state_] == 0;
   for (int32_t n = nodes_[head_].next; n != -1 && nodes_[n].match >= 0;
        n = nodes_[n].next) {

@@ -102,33 +102,50 @@ void Replica::ReleaseHeldRequests(Micros now) {
   }
 }
 
-void Replica::AnswerOnApply(LogIndex index, const LogEntry& entry) {
-  if (entry.is_noop()) return;
-  auto it = awaiting_commit_.find(index);
-  if (it != awaiting_commit_.end() && it->second.mid == entry.mid) {
-    Reply(it->second.client, it->second.mid, ReplyKind::kOk);
-    awaiting_commit_.erase(it);
-    return;
+void Replica::AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now) {
+  auto owed = awaiting_commit_.find(index);
+  if (owed != awaiting_commit_.end()) {
+    // Our own entry: a leader's log is never rewritten under it, so the
+    // entry at the index is the one we appended for this request.
+    Reply(owed->second.client, owed->second.mid, ReplyKind::kOk);
+    awaiting_commit_.erase(owed);
+  } else if (role_ == Role::kLeader && entry.term < term_ && !entry.is_noop() &&
+             entry.client != kNoNode) {
+    // The leader that commits an entry answers for it. An entry of an
+    // earlier term was accepted by a leader that is dead or deposed, and a
+    // deposed one never answers it (below). Left unanswered, a put that
+    // took effect would break the client's view: its next get would see a
+    // value it was never told was stored. If the old leader had in fact
+    // committed and answered it before dying, this ok is a duplicate, which
+    // costs a point; a wrong get fails the run.
+    Reply(entry.client, entry.mid, ReplyKind::kOk);
   }
-  // A put this replica accepted as leader, then held when it stepped down:
-  // its entry survived and committed, so the answer is ok after all.
-  for (auto held = held_.begin(); held != held_.end(); ++held) {
-    if (!held->is_get && held->mid == entry.mid) {
-      Reply(held->client, held->mid, ReplyKind::kOk);
-      held_.erase(held);
-      return;
-    }
+  auto unresolved = unresolved_puts_.find(index);
+  if (unresolved == unresolved_puts_.end()) return;
+  PendingRequest request = std::move(unresolved->second);
+  unresolved_puts_.erase(unresolved);
+  // Committed as ours: whichever leader committed it has answered. Some
+  // other entry committed at the index: ours can never commit now, so the
+  // client may safely be told to retry.
+  if (entry.mid == request.mid) return;
+  if (leader_ != kNoNode) {
+    Redirect(request, now);
+  } else {
+    request.arrived = now;
+    Hold(std::move(request));
   }
 }
 
 void Replica::RequeueOwedRequests(Micros now) {
-  // No longer leader: what we owe goes back to the hold queue, with a fresh
-  // hold time, to be redirected once a leader is known.
+  // No longer leader. Our uncommitted puts may still commit under the next
+  // leader, so they must not be redirected (a redirect then an ok for one
+  // MID is an incorrect reply): they wait until their index commits.
   for (auto& [index, request] : awaiting_commit_) {
-    request.arrived = now;
-    held_.push_back(std::move(request));
+    unresolved_puts_.emplace(index, std::move(request));
   }
   awaiting_commit_.clear();
+  // Gets have no effect: they go back to the hold queue, to be redirected
+  // once a leader is known.
   for (PendingRequest& request : awaiting_lease_) {
     request.arrived = now;
     held_.push_back(std::move(request));

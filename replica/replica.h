@@ -196,7 +196,7 @@ class Replica {
   void Redirect(const PendingRequest& request, Micros now);
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
-  void AnswerOnApply(LogIndex index, const LogEntry& entry);
+  void AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now);
   void RequeueOwedRequests(Micros now);
 
   ReplicaConfig config_;
@@ -228,6 +228,9 @@ class Replica {
   std::map<LogIndex, PendingRequest> awaiting_commit_;  // leader's puts
   std::deque<PendingRequest> awaiting_lease_;           // leader's gets
   std::deque<PendingRequest> held_;                     // no leader known
+  // Puts accepted while we led whose entries may still commit under another
+  // leader, by index: resolved when that index commits.
+  std::map<LogIndex, PendingRequest> unresolved_puts_;
   // The last redirect sent to each client: whom it named, and when.
   struct LastRedirect {
     NodeId leader = kNoNode;

@@ -159,7 +159,7 @@ void Replica::ApplyCommitted(Micros now) {
     ++applied_index_;
     const LogEntry& entry = log_.at(applied_index_);
     kv_.Apply(entry);
-    AnswerOnApply(applied_index_, entry);
+    AnswerOnApply(applied_index_, entry, now);
   }
   if (role_ == Role::kLeader) ServeReadsIfLeaseValid(now);
 }

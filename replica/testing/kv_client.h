@@ -66,6 +66,8 @@ class KvClients {
 
   // Every breach of the client rules, in words. Empty if all was well.
   const std::vector<std::string>& errors() const { return errors_; }
+  // Second ok replies to one MID: scored by the harness, not incorrect.
+  int duplicates() const { return duplicates_; }
   const ClientTotals& totals() const { return totals_; }
 
  private:
@@ -89,6 +91,7 @@ class KvClients {
   struct MidRecord {
     NodeId client = kNoNode;
     bool answered = false;
+    bool answered_ok = false;
   };
 
   void SendAttempt(Client& client, NodeId target = kNoNode);
@@ -101,6 +104,7 @@ class KvClients {
   std::vector<Client> clients_;
   std::map<std::string, MidRecord> mids_;
   std::vector<std::string> errors_;
+  int duplicates_ = 0;
   ClientTotals totals_;
 };
 

@@ -173,6 +173,8 @@ class TestCluster {
   // failure reported by the cluster).
   const CapturedReply* ReplyTo(const std::string& mid) const;
   int ReplyCount(const std::string& mid) const;
+  // Second ok replies to one MID (scored by the harness, not incorrect).
+  int duplicates() const { return duplicates_; }
   // MIDs asked and never answered.
   std::vector<std::string> Unanswered() const;
 
@@ -228,6 +230,7 @@ class TestCluster {
   std::map<std::string, std::vector<CapturedReply>> replies_;
   bool stuck_ = false;
   bool trace_ = false;
+  int duplicates_ = 0;
 };
 
 }  // namespace stepwise::testing

@@ -1,0 +1,14 @@
+#ifndef STEPWISE_SIMULATOR_REPLICA_NODE_H_
+#define STEPWISE_SIMULATOR_REPLICA_NODE_H_
+
+#include "simulator/node.h"
+
+namespace stepwise::sim {
+
+// stepwise::Replica as a SimNode, with the replica's default timing and a
+// seed from the scenario. It also plays the UDP shim's part: the hello.
+NodeFactory ReplicaNodeFactory();
+
+}  // namespace stepwise::sim
+
+#endif  // STEPWISE_SIMULATOR_REPLICA_NODE_H_

@@ -18,25 +18,8 @@ namespace {
 class ScenarioPasses
     : public ::testing::TestWithParam<std::tuple<std::string, uint64_t>> {};
 
-// Runs that fail because of a replica issue already reported to the core's
-// owner (not a simulator rule): skipped, with the reason, so the rest of the
-// suite stays meaningful. See simulator/README.md, "Known replica issues".
-struct KnownIssue {
-  const char* path;
-  uint64_t seed;
-  const char* why;
-};
-constexpr KnownIssue kKnownIssues[] = {
-    {"scenarios/seven-replicas.json", 3,
-     "a put redirected by a deposed minority leader still commits later; a "
-     "get sees it before the re-sent put's ok (harness: incorrect)"},
-};
-
 TEST_P(ScenarioPasses, AllCorrectnessChecks) {
   const auto& [path, seed] = GetParam();
-  for (const KnownIssue& k : kKnownIssues) {
-    if (path == k.path && seed == k.seed) GTEST_SKIP() << k.why;
-  }
   ParseResult p = LoadScenario(path);
   ASSERT_TRUE(p.ok) << p.error;
   RunResult run = Simulate(p.scenario, seed, ReplicaNodeFactory());

@@ -8,6 +8,7 @@
 
 #include "simulator/ids.h"
 #include "simulator/streams.h"
+#include "simulator/trace_events.h"
 
 namespace stepwise::sim {
 
@@ -176,10 +177,7 @@ void Simulation::RouteFromReplica(const HubJob& job) {
       return;
     case Routing::Kind::kClient: {
       ReplyOutcome out = clients_.OnReply(m, now, hub_);
-      trace_.Event(now, "reply")
-          .Msg(m)
-          .Str("verdict", VerdictName(out.verdict))
-          .Int("latency_us", out.latency);
+      TraceReply(trace_, now, m, out);
       if (out.resend) {
         trace_.Event(now, "request").Msg(*out.resend).Bool("retry", true);
         // Re-sent at once, in the same turn of the harness's loop: ahead of
@@ -193,12 +191,7 @@ void Simulation::RouteFromReplica(const HubJob& job) {
       break;
   }
   for (const Copy& copy : routing.copies) {
-    trace_.Event(now, "route")
-        .Msg(m)
-        .Id("to", copy.dst)
-        .Str("fate", CopyFateName(copy.fate))
-        .Bool("duplicate", copy.duplicate)
-        .Int("extra_us", copy.extra_delay);
+    TraceRoute(trace_, now, m, copy);
     if (copy.fate == CopyFate::kDelivered) {
       DeliverTo(copy.dst, m, copy.extra_delay);
     }

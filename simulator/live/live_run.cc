@@ -22,6 +22,7 @@
 #include "simulator/hub.h"
 #include "simulator/live/process.h"
 #include "simulator/trace.h"
+#include "simulator/trace_events.h"
 
 namespace stepwise::sim {
 namespace {
@@ -232,10 +233,7 @@ class LiveRun {
         return;
       case Routing::Kind::kClient: {
         ReplyOutcome out = clients_.OnReply(m, now, hub_);
-        trace_.Event(now, "reply")
-            .Msg(m)
-            .Str("verdict", VerdictName(out.verdict))
-            .Int("latency_us", out.latency);
+        TraceReply(trace_, now, m, out);
         if (out.resend) Deliver(*out.resend, /*retry=*/true);
         return;
       }
@@ -243,12 +241,7 @@ class LiveRun {
         break;
     }
     for (const Copy& copy : routing.copies) {
-      trace_.Event(now, "route")
-          .Msg(m)
-          .Id("to", copy.dst)
-          .Str("fate", CopyFateName(copy.fate))
-          .Bool("duplicate", copy.duplicate)
-          .Int("extra_us", copy.extra_delay);
+      TraceRoute(trace_, now, m, copy);
       if (copy.fate != CopyFate::kDelivered) continue;
       // The datagram is relayed as it came, byte for byte.
       if (copy.extra_delay > 0) {

@@ -11,6 +11,7 @@
 namespace stepwise {
 namespace {
 
+using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::EntriesWithTerms;
 using ::stepwise::testing::TermsOf;
@@ -26,17 +27,6 @@ TestCluster ThreeReplicas() {
 // Runs until 0 leads and everyone knows it; returns false on timeout.
 bool SettleWithLeaderZero(TestCluster& c) {
   return c.RunUntil([&] { return c.AllFollow(0); }, c.now() + 3000 * kMs);
-}
-
-AppendEntries Append(Term term, LogIndex prev_index, Term prev_term,
-                     std::vector<LogEntry> entries, LogIndex commit = 0) {
-  AppendEntries append;
-  append.term = term;
-  append.prev_index = prev_index;
-  append.prev_term = prev_term;
-  append.entries = std::move(entries);
-  append.commit = commit;
-  return append;
 }
 
 VoteRequest Vote(Term term, LogIndex last_index, Term last_term) {

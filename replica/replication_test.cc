@@ -13,6 +13,7 @@
 namespace stepwise {
 namespace {
 
+using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::EntriesWithTerms;
 using ::stepwise::testing::MakeConfigs;
@@ -22,17 +23,6 @@ using ::stepwise::testing::TestConfig;
 
 constexpr Micros kMs = kMillis;
 constexpr NodeId kClient = 0x0100;
-
-AppendEntries Append(Term term, LogIndex prev_index, Term prev_term,
-                     std::vector<LogEntry> entries, LogIndex commit = 0) {
-  AppendEntries append;
-  append.term = term;
-  append.prev_index = prev_index;
-  append.prev_term = prev_term;
-  append.entries = std::move(entries);
-  append.commit = commit;
-  return append;
-}
 
 std::optional<AppendReply> TakeAppendReply(TestCluster& c, NodeId from,
                                            NodeId to) {

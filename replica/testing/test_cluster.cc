@@ -100,6 +100,17 @@ std::vector<LogEntry> EntriesWithTerms(const std::vector<Term>& terms,
   return entries;
 }
 
+AppendEntries Append(Term term, LogIndex prev_index, Term prev_term,
+                     std::vector<LogEntry> entries, LogIndex commit) {
+  AppendEntries append;
+  append.term = term;
+  append.prev_index = prev_index;
+  append.prev_term = prev_term;
+  append.entries = std::move(entries);
+  append.commit = commit;
+  return append;
+}
+
 std::vector<Term> TermsOf(const RaftLog& log) {
   std::vector<Term> terms;
   for (LogIndex i = 1; i <= log.last_index(); ++i)

@@ -64,6 +64,11 @@ std::vector<ReplicaConfig> MakeConfigs(
 std::vector<LogEntry> EntriesWithTerms(const std::vector<Term>& terms,
                                        const std::string& tag = "e");
 
+// An AppendEntries as a leader of `term` would send it, for tests that feed
+// a replica by hand.
+AppendEntries Append(Term term, LogIndex prev_index, Term prev_term,
+                     std::vector<LogEntry> entries, LogIndex commit = 0);
+
 // The terms of a log, index 1 first, for readable EXPECTs.
 std::vector<Term> TermsOf(const RaftLog& log);
 

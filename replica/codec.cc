@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
 // Wire format. Every datagram is one JSON object with "src", "dst", "leader"
 // (4 hex digits each) and "type". Fields by type (unknown extra fields are
@@ -23,12 +24,17 @@
 //   vote          term, last_index, last_term, pre_vote
 //   vote_reply    term, granted, pre_vote
 //   append        term, prev_index, prev_term, commit, sent_at,
-//                 entries: [{term, key, value, client, MID}, ...]
+//                 entries: [{term, key, value, client, MID, answerer?}, ...],
+//                 relay?, via?, stored_by?, confirmed?, ack_delay?,
+//                 quiet_for?, idle?
 //   append_reply  term, success, match_index, conflict_term, conflict_index,
-//                 sent_at
+//                 sent_at, via?, via_match?, commit?
 //
-// Terms and indexes are unsigned JSON integers, sent_at a signed one, flags
-// JSON booleans, "client" a 4-hex-digit id like the addresses.
+// Terms and indexes are unsigned JSON integers, sent_at, ack_delay and
+// quiet_for signed ones, flags JSON booleans, "client" and "answerer"
+// 4-hex-digit ids like the addresses, relay and via arrays of them. Fields
+// marked ? are left out when they hold their default (messages.h), which
+// keeps the common datagram small.
 
 namespace stepwise {
 namespace {
@@ -103,11 +109,44 @@ class FieldReader {
   bool Node(const char* name, NodeId* out) {
     Json* field = Find(name);
     if (field == nullptr) return false;
-    const auto* text = field->get_ptr<const std::string*>();
-    if (text == nullptr) return Bad(name, "expected string");
-    if (!ParseNodeId(*text, out)) return Bad(name, "expected 4 hex digits");
+    return NodeValue(name, *field, out);
+  }
+
+  // The Optional* readers leave `out` alone when the field is absent.
+  bool OptionalUnsigned(const char* name, uint64_t* out) {
+    return !Has(name) || Unsigned(name, out);
+  }
+  bool OptionalUnsigned32(const char* name, uint32_t* out) {
+    uint64_t wide = *out;
+    if (!OptionalUnsigned(name, &wide)) return false;
+    if (wide > std::numeric_limits<uint32_t>::max()) {
+      return Bad(name, "expected unsigned 32-bit integer");
+    }
+    *out = static_cast<uint32_t>(wide);
     return true;
   }
+  bool OptionalSigned(const char* name, int64_t* out) {
+    return !Has(name) || Signed(name, out);
+  }
+  bool OptionalBool(const char* name, bool* out) {
+    return !Has(name) || Bool(name, out);
+  }
+  bool OptionalNode(const char* name, NodeId* out) {
+    return !Has(name) || Node(name, out);
+  }
+  bool OptionalNodes(const char* name, std::vector<NodeId>* out) {
+    if (!Has(name)) return true;
+    Json* field = Find(name);
+    const auto* array = field->get_ptr<const Json::array_t*>();
+    if (array == nullptr) return Bad(name, "expected array");
+    out->resize(array->size());
+    for (size_t i = 0; i < array->size(); ++i) {
+      if (!NodeValue(name, (*array)[i], &(*out)[i])) return false;
+    }
+    return true;
+  }
+
+  bool Has(const char* name) const { return object_.contains(name); }
 
   // The field, or null (with kMissingField recorded) if absent.
   Json* Find(const char* name) {
@@ -132,6 +171,13 @@ class FieldReader {
     return "entries[" + std::to_string(entry_) + "]." + name;
   }
 
+  bool NodeValue(const char* name, const Json& field, NodeId* out) {
+    const auto* text = field.get_ptr<const std::string*>();
+    if (text == nullptr) return Bad(name, "expected string");
+    if (!ParseNodeId(*text, out)) return Bad(name, "expected 4 hex digits");
+    return true;
+  }
+
   bool TakeString(const char* name, Json* field, std::string* out) {
     auto* text = field->get_ptr<std::string*>();
     if (text == nullptr) return Bad(name, "expected string");
@@ -144,7 +190,8 @@ class FieldReader {
   int64_t entry_;
 };
 
-bool DecodeEntry(Json& json, size_t i, DecodeResult* result, LogEntry* entry) {
+bool DecodeEntry(Json& json, size_t i, DecodeResult* result, LogEntry* entry,
+                 NodeId* answerer) {
   if (!json.is_object()) {
     result->error = DecodeError::kBadField;
     result->detail =
@@ -154,19 +201,28 @@ bool DecodeEntry(Json& json, size_t i, DecodeResult* result, LogEntry* entry) {
   FieldReader r(json, result, static_cast<int64_t>(i));
   return r.Unsigned("term", &entry->term) && r.String("key", &entry->key) &&
          r.String("value", &entry->value) && r.Node("client", &entry->client) &&
-         r.String("MID", &entry->mid);
+         r.String("MID", &entry->mid) && r.OptionalNode("answerer", answerer);
 }
 
+// Entries, and their answerers (left empty when no entry names one).
 bool DecodeEntries(FieldReader& r, DecodeResult* result,
-                   std::vector<LogEntry>* entries) {
+                   std::vector<LogEntry>* entries,
+                   std::vector<NodeId>* answerers) {
   Json* field = r.Find("entries");
   if (field == nullptr) return false;
   auto* array = field->get_ptr<Json::array_t*>();
   if (array == nullptr) return r.Bad("entries", "expected array");
   entries->resize(array->size());
+  answerers->assign(array->size(), kNoNode);
+  bool any = false;
   for (size_t i = 0; i < array->size(); ++i) {
-    if (!DecodeEntry((*array)[i], i, result, &(*entries)[i])) return false;
+    if (!DecodeEntry((*array)[i], i, result, &(*entries)[i],
+                     &(*answerers)[i])) {
+      return false;
+    }
+    any = any || (*answerers)[i] != kNoNode;
   }
+  if (!any) answerers->clear();
   return true;
 }
 
@@ -191,7 +247,14 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
            r.Unsigned("prev_index", &m.prev_index) &&
            r.Unsigned("prev_term", &m.prev_term) &&
            r.Unsigned("commit", &m.commit) && r.Signed("sent_at", &m.sent_at) &&
-           DecodeEntries(r, result, &m.entries);
+           DecodeEntries(r, result, &m.entries, &m.answerers) &&
+           r.OptionalNodes("relay", &m.relay) &&
+           r.OptionalNodes("via", &m.via) &&
+           r.OptionalUnsigned32("stored_by", &m.stored_by) &&
+           r.OptionalUnsigned("confirmed", &m.confirmed) &&
+           r.OptionalSigned("ack_delay", &m.ack_delay) &&
+           r.OptionalSigned("quiet_for", &m.quiet_for) &&
+           r.OptionalBool("idle", &m.idle);
   }
   if (type == "append_reply") {
     AppendReply& m = message->body.emplace<AppendReply>();
@@ -199,7 +262,9 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
            r.Unsigned("match_index", &m.match_index) &&
            r.Unsigned("conflict_term", &m.conflict_term) &&
            r.Unsigned("conflict_index", &m.conflict_index) &&
-           r.Signed("sent_at", &m.sent_at);
+           r.Signed("sent_at", &m.sent_at) && r.OptionalNodes("via", &m.via) &&
+           r.OptionalUnsigned("via_match", &m.via_match) &&
+           r.OptionalUnsigned("commit", &m.commit);
   }
   if (type == "vote") {
     VoteRequest& m = message->body.emplace<VoteRequest>();
@@ -259,6 +324,12 @@ void DecodeObject(Json& json, DecodeResult* result) {
   }
 }
 
+OrderedJson NodeList(const std::vector<NodeId>& ids) {
+  OrderedJson list(OrderedJson::value_t::array);
+  for (NodeId id : ids) list.push_back(FormatNodeId(id));
+  return list;
+}
+
 // Builds the JSON for one body; `j` already holds the addresses and type.
 struct BodyEncoder {
   OrderedJson& j;
@@ -298,15 +369,26 @@ struct BodyEncoder {
     OrderedJson entries(OrderedJson::value_t::array);
     auto& array = entries.get_ref<OrderedJson::array_t&>();
     array.reserve(m.entries.size());
-    for (const LogEntry& e : m.entries) {
+    for (size_t i = 0; i < m.entries.size(); ++i) {
+      const LogEntry& e = m.entries[i];
       OrderedJson& entry = array.emplace_back(OrderedJson::value_t::object);
       entry["term"] = e.term;
       entry["key"] = e.key;
       entry["value"] = e.value;
       entry["client"] = FormatNodeId(e.client);
       entry["MID"] = e.mid;
+      if (i < m.answerers.size() && m.answerers[i] != kNoNode) {
+        entry["answerer"] = FormatNodeId(m.answerers[i]);
+      }
     }
     j["entries"] = std::move(entries);
+    if (!m.relay.empty()) j["relay"] = NodeList(m.relay);
+    if (!m.via.empty()) j["via"] = NodeList(m.via);
+    if (m.stored_by != 0) j["stored_by"] = m.stored_by;
+    if (m.confirmed != 0) j["confirmed"] = m.confirmed;
+    if (m.ack_delay != 0) j["ack_delay"] = m.ack_delay;
+    if (m.quiet_for != 0) j["quiet_for"] = m.quiet_for;
+    if (m.idle) j["idle"] = true;
   }
   void operator()(const AppendReply& m) const {
     j["term"] = m.term;
@@ -315,6 +397,9 @@ struct BodyEncoder {
     j["conflict_term"] = m.conflict_term;
     j["conflict_index"] = m.conflict_index;
     j["sent_at"] = m.sent_at;
+    if (!m.via.empty()) j["via"] = NodeList(m.via);
+    if (m.via_match != 0) j["via_match"] = m.via_match;
+    if (m.commit != 0) j["commit"] = m.commit;
   }
 };
 

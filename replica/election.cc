@@ -14,16 +14,33 @@ namespace stepwise {
 // vote from some replica of the old leader's lease quorum, and that replica
 // will not vote until election_timeout_min after it last heard from the old
 // leader. It is deliberately not tied to leader_: a term bump from a stray
-// message forgets the leader but must not shorten the promise.
+// message forgets the leader but must not shorten the promise. A leader
+// with no clients, which announced a quiet spell (quiet_for), gets that much
+// longer: refusing longer only makes the lease safer, and it keeps a
+// follower that missed a keepalive from electing anybody meanwhile.
 bool Replica::HeardFromLeaderRecently(Micros now) const {
   if (role_ == Role::kLeader) return true;
   return last_heard_from_leader_ >= 0 &&
-         now - last_heard_from_leader_ < config_.election_timeout_min;
+         now - last_heard_from_leader_ <
+             config_.election_timeout_min +
+                 (leader_idle_ ? leader_quiet_for_ : 0);
 }
 
 void Replica::StartPreVote(Micros now) {
   // PreVote (thesis §9.6): ask first whether we could win, without touching
   // anyone's term, so a replica that cannot win never disrupts the cluster.
+  // A pre-vote round that ran out its timer with too few peers answering to
+  // ever make a majority: we are likely cut off, and the next round waits
+  // longer (ResetElectionTimer), so as not to keep spending messages on
+  // campaigns nobody hears. (Voters that heard from a leader refuse without
+  // a word, so this also backs off while a leader is alive.)
+  const bool campaigning =
+      role_ == Role::kPreCandidate || role_ == Role::kCandidate;
+  last_round_answers_ =
+      campaigning ? static_cast<int>(vote_answers_.size()) : 0;
+  if (role_ == Role::kPreCandidate && !MajorityReachable(now)) {
+    failed_campaigns_ = std::min(failed_campaigns_ + 1, 8);
+  }
   role_ = Role::kPreCandidate;
   leader_ = kNoNode;
   votes_.assign(1, config_.id);
@@ -33,10 +50,9 @@ void Replica::StartPreVote(Micros now) {
     StartElection(now);
     return;
   }
-  for (NodeId peer : config_.peers) {
-    Send(peer, VoteRequest{term_ + 1, log_.last_index(), log_.last_term(),
-                           /*pre_vote=*/true});
-  }
+  vote_answers_.clear();
+  vote_sends_ = 0;
+  SendVoteRequests(now);
 }
 
 void Replica::StartElection(Micros now) {
@@ -50,28 +66,90 @@ void Replica::StartElection(Micros now) {
     BecomeLeader(now);
     return;
   }
+  vote_answers_.clear();
+  vote_sends_ = 0;
+  SendVoteRequests(now);
+}
+
+// To every peer that has not answered this round yet. A repeated request is
+// harmless: a pre-vote changes nothing at the voter, and a voter grants its
+// one vote of a term to the same candidate again. A voter that heard from
+// its leader refuses without a word until election_timeout_min has passed,
+// which is usually soon after we timed out ourselves: so we ask again. But
+// a pre-candidate cut off with a minority hears nobody, so, unless a
+// majority answered its last round or spoke to it lately, it waits twice
+// as long before each new try.
+void Replica::SendVoteRequests(Micros now) {
+  const bool pre_vote = role_ == Role::kPreCandidate;
+  const VoteRequest request{pre_vote ? term_ + 1 : term_, log_.last_index(),
+                            log_.last_term(), pre_vote};
   for (NodeId peer : config_.peers) {
-    Send(peer, VoteRequest{term_, log_.last_index(), log_.last_term(),
-                           /*pre_vote=*/false});
+    if (std::find(vote_answers_.begin(), vote_answers_.end(), peer) !=
+        vote_answers_.end()) {
+      continue;
+    }
+    Send(peer, request);
   }
+  int backoff = 0;
+  if (pre_vote && !MajorityReachable(now)) backoff = std::min(vote_sends_, 4);
+  ++vote_sends_;
+  next_vote_resend_ = now + (config_.vote_resend_interval << backoff);
+}
+
+// Whether enough peers answered our last round, or spoke to us within
+// election_timeout_min, to make a majority with us. A replica cut off with
+// a minority does not: its campaigns then back off and ask each peer only
+// less and less often. On a lossy network that we can still hear, asking
+// again is what gets a round through.
+bool Replica::MajorityReachable(Micros now) const {
+  int heard = 0;
+  for (const auto& [peer, at] : heard_from_) {
+    if (now - at < config_.election_timeout_min) ++heard;
+  }
+  return 1 + std::max(heard, last_round_answers_) >= quorum();
 }
 
 void Replica::BecomeLeader(Micros now) {
+  // The voters just answered us, in this order: the first ones make the
+  // replication chain (votes_[0] is ourselves).
+  std::vector<NodeId> voters(votes_.begin() + (votes_.empty() ? 0 : 1),
+                             votes_.end());
   role_ = Role::kLeader;
   leader_ = config_.id;
+  failed_campaigns_ = 0;
   votes_.clear();
+  vote_answers_.clear();
+  next_vote_resend_ = kNever;
+  deferred_ack_.reset();
+  ack_due_ = kNever;
   last_heard_from_leader_ = now;
   progress_.clear();
   for (NodeId peer : config_.peers) {
     FollowerProgress& p = progress_[peer];
     p.next_index = log_.last_index() + 1;
   }
+  for (NodeId voter : voters) progress_[voter].last_heard = now;
+  // Clients were likely waiting for this election: keep the busy cadence.
+  last_client_at_ = now;
+  chain_wait_ = ChainWait();
+  ack_wanted_since_ = kNever;
+  lease_round_at_ = -1;
+  lease_rounds_ = 0;
+  led_since_ = now;
+  BuildChain(voters);
   // A no-op of the new term: entries of earlier terms commit only once an
   // entry of this term does (§5.4.2), and reads wait for it (§8).
   term_start_index_ = log_.Append(LogEntry{term_, "", "", kNoNode, ""});
   NoteLogChange(term_start_index_);
-  next_quorum_check_ = now + config_.election_timeout_min;
-  BroadcastAppend(now, /*heartbeat=*/false);
+  TrackUnconfirmed(now);
+  // Everyone learns of the new leader at once, and answers: who is alive
+  // decides the chain from here on.
+  SendChain(now, /*ack_delay=*/0, /*allow_empty=*/true);
+  for (NodeId peer : config_.peers) {
+    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+      SendAppend(peer, now, SendOptions{true, false, 0});
+    }
+  }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
   ReleaseHeldRequests(now);
 }
@@ -102,6 +180,7 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
   bool granted = (voted_for_ == kNoNode || voted_for_ == from) && log_ok;
   if (granted) {
     SetVote(from);
+    failed_campaigns_ = 0;
     ResetElectionTimer(now);
   }
   Send(from, VoteReply{term_, granted, false});
@@ -119,6 +198,10 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
     ++stats_.stale_messages;
     return;
   }
+  if (std::find(vote_answers_.begin(), vote_answers_.end(), from) ==
+      vote_answers_.end()) {
+    vote_answers_.push_back(from);
+  }
   if (!reply.granted) return;
   if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
     votes_.push_back(from);
@@ -131,19 +214,31 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
   }
 }
 
+// CheckQuorum, on demand. A leader that asked for acknowledgements (to
+// commit, to renew its lease) and has not heard from a majority within
+// quorum_timeout since may have been replaced on the other side of a
+// partition: it steps down, so that clients go elsewhere. A leader with
+// nothing to ask keeps quiet and keeps its role: it serves nothing then (its
+// lease needs fresh acknowledgements), and asking costs messages.
 void Replica::CheckQuorum(Micros now) {
-  // A leader that has not heard from a majority within election_timeout_min
-  // may have been replaced on the other side of a partition: step down so
-  // that clients go elsewhere and no stale read is served.
-  int heard = 1;  // ourselves
-  for (const auto& [peer, p] : progress_) {
-    if (p.acked_sent_at >= now - config_.election_timeout_min) ++heard;
-  }
-  if (heard >= quorum()) {
-    next_quorum_check_ = now + config_.election_timeout_min;
+  if (ack_wanted_since_ == kNever ||
+      now < ack_wanted_since_ + config_.quorum_timeout) {
     return;
   }
   StepDown(now);
+}
+
+void Replica::NoteAckWanted(Micros now) {
+  if (ack_wanted_since_ == kNever) ack_wanted_since_ = now;
+}
+
+void Replica::NoteQuorumHeard() {
+  if (ack_wanted_since_ == kNever) return;
+  int heard = 1;  // ourselves
+  for (const auto& [peer, p] : progress_) {
+    if (p.acked_sent_at >= ack_wanted_since_) ++heard;
+  }
+  if (heard >= quorum()) ack_wanted_since_ = kNever;
 }
 
 void Replica::StepDown(Micros now) { BecomeFollower(term_, kNoNode, now); }

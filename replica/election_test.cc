@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "replica/replica.h"
@@ -283,10 +284,16 @@ TEST(ElectionTest, SplitVoteThenResolution) {
   EXPECT_EQ(c.replica(1).role(), Role::kCandidate) << "2 votes of 5";
   EXPECT_EQ(c.LeaderAmong(), kNoNode);
 
-  // 0's election timer fires first; it wins term 2 with everybody's vote.
+  // Each candidate asks again the voters that have not answered it
+  // (vote_resend_interval): 0's request reaches 4 first, and 4's vote
+  // settles term 1 without another election.
+  const Micros resend = c.replica(0).config().vote_resend_interval;
+  c.RunUntil(1000 * kMs + resend + 10 * kMs);
+  EXPECT_EQ(c.replica(4).voted_for(), 0);
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
   c.RunUntil(2500 * kMs);
   EXPECT_TRUE(c.AllFollow(0));
-  EXPECT_EQ(c.replica(0).term(), 2u);
+  EXPECT_EQ(c.replica(0).term(), 1u);
 }
 
 // --- Terms ------------------------------------------------------------------
@@ -341,7 +348,8 @@ TEST(ElectionTest, ReturningReplicaDoesNotDeposeTheLeader) {
 
   c.Isolate(2);
   c.RunFor(10000 * kMs);
-  EXPECT_GE(c.replica(2).stats().elections_started, 4u)
+  // (Its campaigns back off, since nobody answers them.)
+  EXPECT_GE(c.replica(2).stats().elections_started, 3u)
       << "scenario: 2 must have campaigned while cut off";
   EXPECT_EQ(c.replica(2).term(), 1u) << "pre-votes never bump the term";
   EXPECT_NE(c.replica(2).role(), Role::kCandidate);
@@ -352,7 +360,8 @@ TEST(ElectionTest, ReturningReplicaDoesNotDeposeTheLeader) {
     const VoteReply* reply = BodyAs<VoteReply>(m);
     return reply && reply->granted;
   });
-  c.RunFor(1000 * kMs);
+  // An idle leader speaks every idle_interval.
+  c.RunFor(c.replica(0).config().idle_interval + 500 * kMs);
   EXPECT_TRUE(c.AllFollow(0)) << "0 still leads, in term 1, for everyone";
   EXPECT_EQ(c.replica(0).term(), 1u);
   EXPECT_EQ(c.CountDelivered([](const Message& m) {
@@ -398,25 +407,92 @@ TEST(ElectionTest, FollowerThatHeardTheLeaderIgnoresVoteRequests) {
   EXPECT_EQ(c.replica(1).voted_for(), 2);
 }
 
+// A replica that cannot reach a majority (too few peers answer its
+// pre-votes) waits twice as long before its next campaign, and asks each
+// peer again less and less often: it does not keep spending messages on
+// campaigns nobody hears.
+TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  c.Isolate(2);
+  const uint64_t before = c.replica(2).stats().elections_started;
+  c.RunFor(20000 * kMs);  // 2's election timeout is 2000 ms
+  const uint64_t campaigns = c.replica(2).stats().elections_started - before;
+  EXPECT_GE(campaigns, 4u);
+  EXPECT_LE(campaigns, 6u) << "every 4 s after the first, not every 2 s";
+  EXPECT_EQ(c.replica(2).term(), 1u);
+}
+
+// A leader with no clients speaks to its followers every idle_interval and
+// tells them to wait that much longer (quiet_for): nobody campaigns, and a
+// follower refuses to help elect anybody for the quiet spell too, so that
+// one who missed a keepalive cannot depose the leader.
+TEST(ElectionTest, IdleLeaderSpeaksRarelyAndIsNotDeposed) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  const ReplicaConfig& config = c.replica(0).config();
+  c.RunFor(config.idle_after + config.idle_interval);
+  const Micros window = 10 * config.idle_interval;
+  const int before = c.CountDelivered(
+      [](const Message& m) { return m.src == 0 && BodyAs<AppendEntries>(m); });
+  c.RunFor(window);
+  const int keepalives = c.CountDelivered([](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m);
+  }) - before;
+  EXPECT_LE(keepalives, 2 * (10 + 1));
+  EXPECT_GE(keepalives, 2 * (10 - 1));
+  EXPECT_TRUE(c.AllFollow(0));
+  EXPECT_EQ(c.replica(0).term(), 1u);
+  for (NodeId id : {1, 2}) {
+    EXPECT_EQ(c.replica(id).stats().elections_started, 0u) << id;
+  }
+
+  // 1 last heard the leader a keepalive ago, longer ago than its
+  // election_timeout_min: still within the quiet spell, it ignores a vote
+  // request.
+  c.RunFor(config.idle_interval - 10 * kMs);
+  c.DropAll();
+  c.Inject(2, 1, PreVote(5, 100, 1));
+  EXPECT_TRUE(c.PendingBodies<VoteReply>(1, 2).empty());
+}
+
 // --- CheckQuorum ------------------------------------------------------------
 
+// CheckQuorum on demand: a leader steps down once it has asked for
+// acknowledgements for quorum_timeout and no majority answered.
 TEST(ElectionTest, LeaderCutOffFromTheMajorityStepsDown) {
   TestCluster c = ThreeReplicas();
   ASSERT_TRUE(SettleWithLeaderZero(c));
-  c.RunFor(500 * kMs);  // steady heartbeats and acks
-  const Micros cut = c.now();
-  const Micros e_min = c.replica(0).config().election_timeout_min;
+  c.RunFor(500 * kMs);
+  const Micros timeout = c.replica(0).config().quorum_timeout;
 
   c.Isolate(0);
-  c.RunUntil(cut + e_min / 2);
+  c.RunFor(3 * timeout);
   EXPECT_EQ(c.replica(0).role(), Role::kLeader)
-      << "too eager: it heard a majority less than e_min ago";
+      << "with nothing to ask, a leader asks nothing and learns nothing";
 
-  ASSERT_TRUE(
-      c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
-                 cut + 2 * e_min + c.replica(0).config().heartbeat_interval))
-      << "still leader " << (c.now() - cut) / kMs << " ms after the cut";
+  const Micros asked = c.now();
+  c.Put(0, 0x0100, "put-1", "k", "v");
+  c.RunUntil(asked + timeout - 1 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader)
+      << "too eager: it asked less than quorum_timeout ago";
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
+                         asked + timeout + 1 * kMs))
+      << "still leader " << (c.now() - asked) / kMs << " ms after asking";
   EXPECT_EQ(c.replica(0).leader(), kNoNode);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+}
+
+// A leader that gets its acknowledgements keeps leading.
+TEST(ElectionTest, LeaderThatHearsAMajorityKeepsLeading) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(SettleWithLeaderZero(c));
+  const Micros timeout = c.replica(0).config().quorum_timeout;
+  for (int i = 0; i < 20; ++i) {
+    c.Put(0, 0x0100, "put-" + std::to_string(i), "k", "v");
+    c.RunFor(timeout / 4);
+  }
+  EXPECT_TRUE(c.AllFollow(0));
   EXPECT_EQ(c.replica(0).term(), 1u);
 }
 
@@ -435,7 +511,7 @@ TEST(ElectionTest, LeaderWithAMajorityStaysAndTheMinorityStaysQuiet) {
   EXPECT_EQ(c.replica(4).term(), 1u);
 
   c.Heal();
-  c.RunFor(1000 * kMs);
+  c.RunFor(c.replica(0).config().idle_interval + 500 * kMs);
   EXPECT_TRUE(c.AllFollow(0));
   EXPECT_EQ(c.replica(0).term(), 1u);
 }

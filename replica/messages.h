@@ -4,6 +4,7 @@
 // The typed messages the core consumes and produces. JSON exists only at the
 // boundary (codec.h); the core and the simulator see these structs.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
@@ -66,6 +67,9 @@ struct VoteReply {
   bool pre_vote = false;
 };
 
+// Sent by a leader (or relayed by a follower, see `relay`). The fields after
+// `sent_at` drive chain replication (replication.cc): the defaults make a
+// plain Raft AppendEntries, answered at once.
 struct AppendEntries {
   Term term = 0;
   LogIndex prev_index = 0;
@@ -75,7 +79,33 @@ struct AppendEntries {
   // The leader's clock when it sent this, echoed in the reply: an ack proves
   // the follower heard from the leader no earlier than this (leases, reads).
   Micros sent_at = 0;
+  // answerers[i]: the replica that answers the client of entries[i] once it
+  // applies it (kNoNode: not known). Empty: none known for any entry.
+  std::vector<NodeId> answerers;
+  // Chain replication: a receiver that accepts the entries forwards this
+  // append to relay[0] (with the rest of `relay`, itself added to `via`, and
+  // stored_by + 1) instead of replying; the last one replies to the leader.
+  std::vector<NodeId> relay;
+  // Followers that accepted this append before you and relayed it.
+  std::vector<NodeId> via;
+  // How many replicas other than the receiver are known to hold the
+  // leader's log up to prev_index + entries.size(): with the receiver, a
+  // majority commits that prefix (if it ends in the current term).
+  uint32_t stored_by = 0;
+  // Every put entry up to here is known to have been answered.
+  LogIndex confirmed = 0;
+  // When the receiver should acknowledge a success: 0 at once, > 0 within
+  // that many microseconds (one reply may cover several appends), kNoAck
+  // never. A refusal is always answered at once.
+  Micros ack_delay = 0;
+  // The leader may stay silent this much longer than usual: the receiver
+  // waits that much more before campaigning, and before voting for another
+  // too if the leader is `idle` (has no clients).
+  Micros quiet_for = 0;
+  bool idle = false;
 };
+
+inline constexpr Micros kNoAck = -1;
 
 struct AppendReply {
   Term term = 0;
@@ -88,6 +118,14 @@ struct AppendReply {
   Term conflict_term = 0;
   LogIndex conflict_index = 0;
   Micros sent_at = 0;  // echoed from the AppendEntries
+  // The relayers of the append this answers (its `via`): each accepted it,
+  // so holds the leader's log up to via_match, and heard the leader no
+  // earlier than sent_at.
+  std::vector<NodeId> via;
+  LogIndex via_match = 0;
+  // The replier's commit index: every entry up to it is applied there, and
+  // so answered if the replier was its answerer.
+  LogIndex commit = 0;
 };
 
 using MessageBody =

@@ -35,6 +35,10 @@ Ready Replica::TakeReady() {
   return out;
 }
 
+bool Replica::IsPeer(NodeId id) const {
+  return std::binary_search(config_.peers.begin(), config_.peers.end(), id);
+}
+
 void Replica::Send(NodeId dst, MessageBody body) {
   ready_.messages.push_back(Message{config_.id, dst, leader_, std::move(body)});
 }
@@ -63,19 +67,44 @@ void Replica::NoteLogChange(LogIndex first_changed) {
 }
 
 void Replica::ResetElectionTimer(Micros now) {
-  election_deadline_ = now + rng_.Uniform(config_.election_timeout_min,
-                                          config_.election_timeout_max);
+  Micros timeout =
+      rng_.Uniform(config_.election_timeout_min, config_.election_timeout_max);
+  if (role_ == Role::kFollower && leader_ != kNoNode) {
+    // A follower whose leader announced a quiet spell waits it out too.
+    timeout += leader_quiet_for_;
+  } else if (role_ != Role::kFollower) {
+    // Campaigns that keep failing back off (StartPreVote).
+    timeout <<= std::min(failed_campaigns_, config_.max_campaign_backoff);
+  }
+  election_deadline_ = now + timeout;
 }
 
 void Replica::BecomeFollower(Term term, NodeId leader, Micros now) {
   bool was_leader = role_ == Role::kLeader;
+  if (was_leader) {
+    // What we knew was answered stays known, should we lead again.
+    confirmed_ = std::max(confirmed_, ConfirmedThrough());
+  }
+  if (term != term_) {
+    deferred_ack_.reset();  // owed to a leader of an older term
+    ack_due_ = kNever;
+  }
   SetTerm(term);
   role_ = Role::kFollower;
   leader_ = leader;
   votes_.clear();
+  vote_answers_.clear();
+  next_vote_resend_ = kNever;
   progress_.clear();
-  next_quorum_check_ = kNever;
-  if (leader != kNoNode) last_heard_from_leader_ = now;
+  chain_.clear();
+  chain_wait_ = ChainWait();
+  lazy_batch_due_ = kNever;
+  ack_wanted_since_ = kNever;
+  unconfirmed_.clear();
+  if (leader != kNoNode) {
+    last_heard_from_leader_ = now;
+    failed_campaigns_ = 0;
+  }
   ResetElectionTimer(now);
   if (was_leader) {
     // It led until now: its lease quorum counted it at this time, so it must
@@ -101,16 +130,17 @@ void Replica::Step(const Message& message, Micros now) {
     HandlePut(from, *put, now);
     return;
   }
-  if (!std::binary_search(config_.peers.begin(), config_.peers.end(), from)) {
+  if (!IsPeer(from)) {
     ++stats_.ignored_messages;
     return;
   }
+  heard_from_[from] = now;
   if (auto* request = std::get_if<VoteRequest>(&message.body)) {
     HandleVoteRequest(from, *request, now);
   } else if (auto* reply = std::get_if<VoteReply>(&message.body)) {
     HandleVoteReply(from, *reply, now);
   } else if (auto* append = std::get_if<AppendEntries>(&message.body)) {
-    HandleAppendEntries(from, *append, now);
+    HandleAppendEntries(from, message.leader, *append, now);
   } else if (auto* ack = std::get_if<AppendReply>(&message.body)) {
     HandleAppendReply(from, *ack, now);
   } else {
@@ -120,11 +150,22 @@ void Replica::Step(const Message& message, Micros now) {
 
 void Replica::Tick(Micros now) {
   if (role_ == Role::kLeader) {
-    if (now >= next_quorum_check_) CheckQuorum(now);
-  } else if (now >= election_deadline_) {
-    StartPreVote(now);
+    CheckQuorum(now);
+  } else {
+    if (now >= ack_due_) SendDeferredAck();
+    if (now >= election_deadline_) {
+      StartPreVote(now);
+    } else if (now >= next_vote_resend_) {
+      SendVoteRequests(now);
+    }
   }
-  if (role_ == Role::kLeader) BroadcastAppend(now, /*heartbeat=*/true);
+  if (role_ == Role::kLeader) {
+    CheckChainStall(now);
+    TakeOverSilentAnswerers(now);
+    MaybeRenewLease(now);
+    SendLazyBatches(now);
+    SendKeepalives(now);
+  }
   // Held requests that waited too long go back to the client.
   while (!held_.empty() &&
          now >= held_.front().arrived + config_.request_hold_timeout) {
@@ -139,13 +180,18 @@ void Replica::Tick(Micros now) {
 Micros Replica::NextDeadline() const {
   Micros deadline = kNever;
   if (role_ == Role::kLeader) {
-    deadline = std::min(deadline, next_quorum_check_);
+    if (ack_wanted_since_ != kNever) {
+      deadline = ack_wanted_since_ + config_.quorum_timeout;
+    }
+    deadline = std::min(deadline, chain_wait_.deadline);
+    deadline = std::min(deadline, NextTakeover());
+    deadline = std::min(deadline, NextLeaseRound());
+    deadline = std::min(deadline, lazy_batch_due_);
     for (const auto& [peer, progress] : progress_) {
-      deadline =
-          std::min(deadline, progress.last_sent + config_.heartbeat_interval);
+      deadline = std::min(deadline, progress.next_keepalive);
     }
   } else {
-    deadline = election_deadline_;
+    deadline = std::min({election_deadline_, next_vote_resend_, ack_due_});
   }
   if (!held_.empty()) {
     deadline = std::min(deadline,

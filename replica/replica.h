@@ -14,7 +14,9 @@
 // The rules live in one file per concern:
 //   replica.cc          step dispatch, terms, role changes, timers
 //   election.cc         PreVote, RequestVote, CheckQuorum
-//   replication.cc      AppendEntries, backtracking, commit, apply
+//   replication.cc      AppendEntries at a follower: relay, commit, apply
+//   leader.cc           the leader's side: the chain, keepalives, acks
+//   answers.cc          which replica answers a put, and knowing it did
 //   reads.cc            the leader lease that serves linearizable gets
 //   client_requests.cc  get/put from clients: answer, hold or redirect
 
@@ -22,6 +24,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "replica/kv_store.h"
@@ -40,24 +43,65 @@ struct ReplicaConfig {
   // A follower that hears nothing from a leader for a random time in
   // [min, max] campaigns. A replica that heard from a leader within `min`
   // refuses (pre)votes, which is what makes the leader lease safe.
-  Micros election_timeout_min = 600 * kMillis;
-  Micros election_timeout_max = 1200 * kMillis;
-  // A leader speaks to an idle follower at least this often.
-  Micros heartbeat_interval = 150 * kMillis;
+  Micros election_timeout_min = 800 * kMillis;
+  Micros election_timeout_max = 1400 * kMillis;
+  // While clients are active, a leader speaks at least this often to the
+  // followers of its replication chain (replication.cc)...
+  Micros heartbeat_interval = 300 * kMillis;
+  // ...and this often to the other followers, which get the entries they
+  // miss in these batches and wait that much longer before campaigning.
+  Micros lazy_interval = 1000 * kMillis;
+  // They also get their batch lazy_batch_delay after every
+  // lazy_every_puts-th put.
+  int lazy_every_puts = 4;
+  Micros lazy_batch_delay = 5 * kMillis;
+  // A leader with no client request for idle_after speaks to every
+  // follower only every idle_interval, telling them to wait that much
+  // longer (twice, so that one lost keepalive costs no election) before
+  // campaigning or voting for another.
+  Micros idle_after = 1000 * kMillis;
+  Micros idle_interval = 2000 * kMillis;
+  // Once appends have been seen lost, the chain's last follower may wait
+  // this long to acknowledge, so that one reply covers several puts (it
+  // stays below election_timeout_min - lease_margin, so that the lease
+  // holds while puts flow).
+  Micros ack_delay = 600 * kMillis;
+  // A chain append not acknowledged stall_slack after its acknowledgement
+  // was due (twice ack_delay when deferred: one reply may be lost) is taken
+  // as lost and sent again; loss_memory after the last such loss,
+  // acknowledgements are asked for at once again.
+  Micros stall_slack = 15 * kMillis;
+  Micros loss_memory = 5000 * kMillis;
+  // A put whose answerer stays silent this long is answered by the leader
+  // (answers.cc). Longer than any partition we expect to heal, since an
+  // answerer cut off after answering would make this a duplicate.
+  Micros answer_takeover = 6000 * kMillis;
+  // A leader that asked for acknowledgements and has not heard from a
+  // majority for this long steps down (CheckQuorum, election.cc). Well
+  // beyond election_timeout_min, so that a run of lost datagrams costs no
+  // election.
+  Micros quorum_timeout = 2400 * kMillis;
   // Clock assumption of the lease (reads.cc): in the time a follower
   // measures as election_timeout_min, the leader's clock advances at least
   // election_timeout_min - lease_margin.
   Micros lease_margin = 100 * kMillis;
   // A follower redirects clients to its leader only if it heard from it
-  // this recently (the leader speaks every heartbeat_interval); otherwise the
+  // this recently (plus the quiet_for the leader announced); otherwise the
   // leader may be dead and the request is held instead, so that clients are
   // not bounced to a dead leader and back for a whole election timeout.
-  Micros leader_contact_window = 320 * kMillis;
+  Micros leader_contact_window = 700 * kMillis;
   // The longest a request waits at a replica that knows no leader before it
   // is redirected anyway (to no leader: the client then picks another).
   Micros request_hold_timeout = 1500 * kMillis;
   // At most this many entries ride in one AppendEntries.
   size_t max_entries_per_append = 64;
+  // A (pre)candidate asks again, this often, the peers that have not
+  // answered its round yet (SendVoteRequests; less often when cut off).
+  Micros vote_resend_interval = 250 * kMillis;
+  // Each pre-vote round that too few peers answered doubles the next
+  // election timeout, up to 2^max_campaign_backoff times; hearing from a
+  // leader resets it.
+  int max_campaign_backoff = 1;
 };
 
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
@@ -131,13 +175,24 @@ class Replica {
     LogIndex next_index = 1;
     LogIndex match_index = 0;
     // Send time of the last AppendEntries this follower acknowledged (any
-    // reply of the current term counts: it proves the follower heard us).
+    // reply of the current term counts: it proves the follower heard us),
+    // directly or as a relayer named in another follower's reply.
     Micros acked_sent_at = -1;
-    Micros last_sent = -1;   // when we last sent it anything
-    bool in_flight = false;  // an append with entries is unacknowledged
+    Micros last_sent = -1;  // when we last sent it anything (or via a relay)
+    // When it is next due a keepalive: the interval is the one in force when
+    // we last sent to it, which set what it expects (quiet_for).
+    Micros next_keepalive = kNever;
+    Micros last_heard = -1;  // when we last had a reply proving it alive
     // When next_index was last moved back after a rejection: rejections of
     // appends sent before then are stale and must not rewind it again.
     Micros rewound_at = -1;
+    // Its commit index as it last told us: the puts it answers up to there
+    // are answered.
+    LogIndex commit = 0;
+    // Probes (chain stalls) it left unanswered since we last heard from it:
+    // it leaves the chain at 1, and is asked for an answer until it gives one.
+    int stalls = 0;
+    Micros probed_at = -1;  // the last probe of it after a chain stall
   };
 
   // A client request this replica owes an answer.
@@ -150,11 +205,27 @@ class Replica {
     Micros arrived = 0;
   };
 
+  // The unacknowledged part of what went down the chain.
+  struct ChainWait {
+    LogIndex through = 0;      // 0: nothing outstanding
+    Micros deadline = kNever;  // when it counts as lost
+    int attempts = 0;          // resends so far
+  };
+
+  // How to send one AppendEntries (SendAppend).
+  struct SendOptions {
+    bool allow_empty = true;
+    bool chain = false;  // to chain_[chain_start], relayed down the rest
+    Micros ack_delay = 0;
+    size_t chain_start = 0;
+  };
+
   // replica.cc
   // A strict majority of the cluster (the peers and ourselves).
   int quorum() const {
     return static_cast<int>(config_.peers.size() + 1) / 2 + 1;
   }
+  bool IsPeer(NodeId id) const;
   void Send(NodeId dst, MessageBody body);
   void BecomeFollower(Term term, NodeId leader, Micros now);
   void SetTerm(Term term);
@@ -165,27 +236,63 @@ class Replica {
   // election.cc
   void StartPreVote(Micros now);
   void StartElection(Micros now);
+  void SendVoteRequests(Micros now);
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
+  bool MajorityReachable(Micros now) const;
   void StepDown(Micros now);
   void CheckQuorum(Micros now);
+  void NoteAckWanted(Micros now);
+  void NoteQuorumHeard();
 
-  // replication.cc
-  void SendAppend(NodeId to, Micros now, bool allow_empty);
-  void BroadcastAppend(Micros now, bool heartbeat);
-  void HandleAppendEntries(NodeId from, const AppendEntries& append,
-                           Micros now);
-  void HandleAppendReply(NodeId from, const AppendReply& reply, Micros now);
-  void MaybeAdvanceCommit(Micros now);
+  // replication.cc: the follower's side, commit and apply.
+  void HandleAppendEntries(NodeId from, NodeId leader_field,
+                           const AppendEntries& append, Micros now);
+  void AcknowledgeAppend(NodeId leader, const AppendEntries& append,
+                         AppendReply reply, Micros now);
+  void SendDeferredAck();
   void SetCommitIndex(LogIndex commit, Micros now);
   void ApplyCommitted(Micros now);
+
+  // leader.cc: the leader's side of replication.
+  void SendAppend(NodeId to, Micros now, const SendOptions& options);
+  void Replicate(Micros now);
+  void SendChain(Micros now, Micros ack_delay, bool allow_empty);
+  Micros ChainAckDelay(Micros now) const;
+  bool Busy(Micros now) const;
+  Micros KeepaliveInterval(NodeId peer, Micros now) const;
+  bool Owes(NodeId peer) const;
+  void SendKeepalives(Micros now);
+  void SendLazyBatches(Micros now);
+  void CheckChainStall(Micros now);
+  void RepairChain();
+  void BuildChain(const std::vector<NodeId>& preferred);
+  void HandleAppendReply(NodeId from, const AppendReply& reply, Micros now);
+  void Heard(NodeId peer, Micros sent_at, Micros now);
+  void MaybeAdvanceCommit(Micros now);
+
+  // answers.cc: who answers a put, and knowing that it was answered.
+  NodeId AnswererOf(LogIndex index) const;
+  void NoteAnswerers(LogIndex first, const std::vector<NodeId>& answerers,
+                     size_t count);
+  void AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now);
+  void TrackUnconfirmed(Micros now);
+  void ConfirmAnswers(NodeId peer, LogIndex commit);
+  void TakeOverSilentAnswerers(Micros now);
+  Micros NextTakeover() const;
+  std::map<NodeId, Micros> TakeoverTimes() const;
+  LogIndex ConfirmedThrough() const;
+  bool KeyUnconfirmed(const std::string& key) const;
+  NodeId AnswererForNewPut(const std::string& key) const;
 
   // reads.cc
   Micros LeaseExpiry() const;
   void ServeReadsIfLeaseValid(Micros now);
   void RenewLease(Micros now);
+  Micros NextLeaseRound() const;
+  void MaybeRenewLease(Micros now);
 
   // client_requests.cc
   void HandleGet(NodeId client, const GetRequest& get, Micros now);
@@ -196,7 +303,7 @@ class Replica {
   void Redirect(const PendingRequest& request, Micros now);
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
-  void AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now);
+  void ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now);
   void RequeueOwedRequests(Micros now);
 
   ReplicaConfig config_;
@@ -215,14 +322,47 @@ class Replica {
   KvStore kv_;
   Micros election_deadline_ = kNever;
   Micros last_heard_from_leader_ = -1;  // -1: never
+  // The quiet_for and idle of the leader's last append.
+  Micros leader_quiet_for_ = 0;
+  bool leader_idle_ = false;
+  // Who answers each put entry we hold, as the leader told us (answers.cc).
+  std::map<LogIndex, NodeId> answerer_;
+  // Every put entry up to here was answered, as the leader told us.
+  LogIndex confirmed_ = 0;
+  // A success reply owed to the leader, to go at ack_due_ (AcknowledgeAppend).
+  std::optional<Message> deferred_ack_;
+  Micros ack_due_ = kNever;
 
-  // Candidate state: who granted this (pre)vote round.
+  // Candidate state: who granted this (pre)vote round, who answered it at
+  // all, and when the others are asked again.
   std::vector<NodeId> votes_;
+  std::vector<NodeId> vote_answers_;
+  Micros next_vote_resend_ = kNever;
+  int vote_sends_ = 0;        // this round's requests so far
+  int failed_campaigns_ = 0;  // in a row, since we last heard from a leader
+  std::map<NodeId, Micros> heard_from_;  // the last message from each peer
+  int last_round_answers_ = 0;  // peers that answered our last (pre)vote round
 
   // Leader state.
   std::map<NodeId, FollowerProgress> progress_;
   LogIndex term_start_index_ = 0;  // our no-op; reads wait for its commit
-  Micros next_quorum_check_ = kNever;
+  // The followers a new entry goes through, in order: the last one, the
+  // tail, completes the majority, commits and answers (replication.cc).
+  std::vector<NodeId> chain_;
+  ChainWait chain_wait_;
+  Micros losses_seen_at_ = -1;  // the last chain append taken as lost
+  int puts_since_lazy_batch_ = 0;
+  Micros lazy_batch_due_ = kNever;
+  // The last round asked for to renew the lease, and how many in a row.
+  Micros lease_round_at_ = -1;
+  int lease_rounds_ = 0;
+  Micros last_client_at_ = -1;  // the last client request we handled
+  Micros led_since_ = -1;       // when we became leader
+  // The first acknowledgement we asked for since a majority last answered
+  // (kNever: none outstanding): CheckQuorum steps down when it gets old.
+  Micros ack_wanted_since_ = kNever;
+  // Put entries not known to be answered yet, with when we started waiting.
+  std::map<LogIndex, Micros> unconfirmed_;
 
   // Client requests this replica must answer.
   std::map<LogIndex, PendingRequest> awaiting_commit_;  // leader's puts

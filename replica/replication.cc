@@ -1,60 +1,51 @@
-// Log replication: AppendEntries and its reply, fast backtracking of
-// nextIndex, the commit rule and applying committed entries (Raft §5.3,
-// §5.4.2; backtracking as in the thesis §5.3 / etcd's reject hint).
+// Log replication at a follower: the consistency check and merge (Raft
+// §5.3), the relay of chain replication, acknowledgements, and commit and
+// apply (§5.4.2). The leader's side is in leader.cc.
+//
+// Chain replication. The leader sends a new entry to one follower, which
+// relays it to the next, and so on through quorum() - 1 followers (the
+// chain, leader.cc). Each relayer has matched the leader's log through the
+// append's last entry before it relays, so the last follower, the tail,
+// knows that the leader, every relayer and itself hold it: a majority. If
+// the entry is of the current term the tail commits it right away (the same
+// rule the leader applies when it counts acknowledgements), applies it,
+// answers its client (answers.cc), and acknowledges to the leader for the
+// relayers too. A put then costs quorum() - 1 relays and one ack instead of
+// an append and an ack per follower, and the client hears from the tail one
+// relay earlier than it would from the leader.
 
 #include <algorithm>
+#include <utility>
 #include <vector>
 
 #include "replica/replica.h"
 
 namespace stepwise {
+namespace {
 
-void Replica::SendAppend(NodeId to, Micros now, bool allow_empty) {
-  FollowerProgress& p = progress_[to];
-  AppendEntries append;
-  append.entries = log_.Slice(p.next_index, config_.max_entries_per_append);
-  if (append.entries.empty() && !allow_empty) return;
-  append.term = term_;
-  append.prev_index = p.next_index - 1;
-  append.prev_term = log_.term_at(append.prev_index);
-  append.commit = commit_index_;
-  append.sent_at = now;
-  if (!append.entries.empty()) {
-    // Pipelining: assume it arrives. A loss shows up as a rejection of the
-    // next append, or as an unacknowledged entry at the next heartbeat.
-    p.next_index += append.entries.size();
-    p.in_flight = true;
+// A quiet_for beyond this is nonsense from a buggy or hostile sender; it
+// must not push the election deadline towards overflow.
+constexpr Micros kMaxQuietFor = 60 * kSeconds;
+
+}  // namespace
+
+void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
+                                  const AppendEntries& append, Micros now) {
+  // A relayed append comes from a follower; the leader is the one the
+  // relayer names, and the relayer is the last one in `via`.
+  const bool relayed = !append.via.empty();
+  const NodeId origin = relayed ? leader_field : from;
+  if (!IsPeer(origin) || (relayed && append.via.back() != from)) {
+    ++stats_.ignored_messages;
+    return;
   }
-  p.last_sent = now;
-  Send(to, std::move(append));
-}
-
-void Replica::BroadcastAppend(Micros now, bool heartbeat) {
-  for (NodeId peer : config_.peers) {
-    FollowerProgress& p = progress_[peer];
-    if (!heartbeat) {
-      SendAppend(peer, now, /*allow_empty=*/false);
-      continue;
-    }
-    if (now < p.last_sent + config_.heartbeat_interval) continue;
-    if (p.in_flight) {
-      // Nothing acknowledged for a heartbeat interval: something was lost.
-      // Resend from the first entry the follower is not known to have.
-      p.next_index = p.match_index + 1;
-    }
-    SendAppend(peer, now, /*allow_empty=*/true);
-  }
-}
-
-void Replica::HandleAppendEntries(NodeId from, const AppendEntries& append,
-                                  Micros now) {
   if (append.term < term_) {
     // Tell a deposed leader the news (§5.1).
     ++stats_.stale_messages;
     AppendReply reply;
     reply.term = term_;
     reply.sent_at = append.sent_at;
-    Send(from, reply);
+    Send(origin, reply);
     return;
   }
   if (role_ == Role::kLeader && append.term == term_) {
@@ -62,10 +53,13 @@ void Replica::HandleAppendEntries(NodeId from, const AppendEntries& append,
     ++stats_.ignored_messages;
     return;
   }
-  if (append.term > term_ || role_ != Role::kFollower || leader_ != from) {
-    BecomeFollower(append.term, from, now);
+  leader_quiet_for_ = std::clamp<Micros>(append.quiet_for, 0, kMaxQuietFor);
+  leader_idle_ = append.idle;
+  if (append.term > term_ || role_ != Role::kFollower || leader_ != origin) {
+    BecomeFollower(append.term, origin, now);
   } else {
     last_heard_from_leader_ = now;
+    failed_campaigns_ = 0;
     ResetElectionTimer(now);
     ReleaseHeldRequests(now);  // held while the leader was quiet
   }
@@ -73,6 +67,9 @@ void Replica::HandleAppendEntries(NodeId from, const AppendEntries& append,
   AppendReply reply;
   reply.term = term_;
   reply.sent_at = append.sent_at;
+  reply.via = append.via;
+  const LogIndex last_new = append.prev_index + append.entries.size();
+  reply.via_match = last_new;
   if (!log_.Matches(append.prev_index, append.prev_term)) {
     // Consistency check failed (§5.3). Hint where our log stops agreeing so
     // the leader skips a whole term per round trip instead of one entry.
@@ -83,74 +80,83 @@ void Replica::HandleAppendEntries(NodeId from, const AppendEntries& append,
       reply.conflict_term = log_.term_at(append.prev_index);
       reply.conflict_index = log_.FirstIndexOfTerm(append.prev_index);
     }
-    Send(from, reply);
+    reply.commit = commit_index_;
+    Send(origin, reply);
     return;
   }
   LogIndex changed = log_.MergeAfter(append.prev_index, append.entries);
-  NoteLogChange(changed);
-  const LogIndex last_new = append.prev_index + append.entries.size();
-  // Only up to the last entry this append vouched for: beyond it our log may
-  // still hold entries the leader does not have.
-  if (append.commit > commit_index_) {
-    SetCommitIndex(std::min(append.commit, last_new), now);
+  if (changed != 0) {
+    // Those entries were replaced: so are the answerers we knew for them.
+    answerer_.erase(answerer_.lower_bound(changed), answerer_.end());
   }
+  NoteLogChange(changed);
+  NoteAnswerers(append.prev_index + 1, append.answerers, append.entries.size());
+  // What the leader vouches for holds only up to the last entry this append
+  // matched: beyond it our log may still differ from the leader's.
+  confirmed_ = std::max(confirmed_, std::min(append.confirmed, last_new));
+  LogIndex commit = std::min(append.commit, last_new);
+  if (append.stored_by + 1 >= static_cast<uint32_t>(quorum()) && last_new > 0 &&
+      log_.term_at(last_new) == term_) {
+    // With us, a majority holds the leader's log through last_new, which
+    // ends in its term: committed (§5.4.2), as the leader would count it.
+    commit = std::max(commit, last_new);
+  }
+  if (commit > commit_index_) SetCommitIndex(commit, now);
   reply.success = true;
   reply.match_index = last_new;
-  Send(from, reply);
+  reply.commit = commit_index_;
+
+  if (!append.relay.empty()) {
+    const NodeId next = append.relay.front();
+    const bool loops = next == origin || next == config_.id ||
+                       std::find(append.via.begin(), append.via.end(), next) !=
+                           append.via.end();
+    if (IsPeer(next) && !loops) {
+      AppendEntries relay = append;
+      relay.relay.erase(relay.relay.begin());
+      relay.via.push_back(config_.id);
+      relay.stored_by = append.stored_by + 1;
+      Send(next, std::move(relay));
+      return;  // the tail acknowledges for us
+    }
+  }
+  AcknowledgeAppend(origin, append, std::move(reply), now);
 }
 
-void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
-                                Micros now) {
-  if (reply.term > term_) {
-    BecomeFollower(reply.term, kNoNode, now);
+void Replica::AcknowledgeAppend(NodeId leader, const AppendEntries& append,
+                                AppendReply reply, Micros now) {
+  if (append.ack_delay < 0) {  // kNoAck
+    // Not wanted. A reply already owed keeps its own content: mixing in this
+    // append's sent_at would credit relayers with hearing from the leader
+    // later than they did.
     return;
   }
-  if (role_ != Role::kLeader || reply.term != term_) {
-    ++stats_.stale_messages;
+  Message message{config_.id, leader, leader_, std::move(reply)};
+  if (append.ack_delay == 0) {
+    deferred_ack_.reset();
+    ack_due_ = kNever;
+    ready_.messages.push_back(std::move(message));
     return;
   }
-  FollowerProgress& p = progress_[from];
-  p.acked_sent_at = std::max(p.acked_sent_at, reply.sent_at);
-  if (reply.success) {
-    if (reply.match_index > p.match_index) p.match_index = reply.match_index;
-    p.next_index = std::max(p.next_index, p.match_index + 1);
-    if (p.match_index >= log_.last_index()) p.in_flight = false;
-    // A follower catching up gets its next batch now, not a heartbeat later.
-    if (p.next_index <= log_.last_index()) {
-      SendAppend(from, now, /*allow_empty=*/false);
-    }
-    MaybeAdvanceCommit(now);
-  } else if (reply.sent_at >= p.rewound_at) {
-    LogIndex next = reply.conflict_index;
-    if (reply.conflict_term != 0) {
-      LogIndex ours = log_.LastIndexOfTerm(reply.conflict_term);
-      if (ours != 0) next = ours + 1;
-    }
-    next = std::clamp<LogIndex>(next, p.match_index + 1, log_.last_index() + 1);
-    p.next_index = next;
-    p.rewound_at = now;
-    SendAppend(from, now, /*allow_empty=*/true);
-  }
-  ServeReadsIfLeaseValid(now);
+  // One reply covers every append until it goes: the latest says the most.
+  deferred_ack_ = std::move(message);
+  Micros delay = std::min(append.ack_delay, config_.election_timeout_min / 2);
+  ack_due_ = std::min(ack_due_, now + delay);
 }
 
-void Replica::MaybeAdvanceCommit(Micros now) {
-  std::vector<LogIndex> matches;
-  matches.reserve(progress_.size() + 1);
-  matches.push_back(log_.last_index());
-  for (const auto& [peer, p] : progress_) matches.push_back(p.match_index);
-  std::sort(matches.begin(), matches.end(), std::greater<LogIndex>());
-  LogIndex majority = matches[quorum() - 1];
-  // Only an entry of our own term commits by counting replicas (§5.4.2,
-  // Figure 8); earlier ones commit with it.
-  if (majority > commit_index_ && log_.term_at(majority) == term_) {
-    SetCommitIndex(majority, now);
-  }
+void Replica::SendDeferredAck() {
+  ack_due_ = kNever;
+  if (!deferred_ack_) return;
+  Message message = std::move(*deferred_ack_);
+  deferred_ack_.reset();
+  // Everything up to our commit index is applied (and answered) by now.
+  std::get<AppendReply>(message.body).commit = commit_index_;
+  ready_.messages.push_back(std::move(message));
 }
 
 void Replica::SetCommitIndex(LogIndex commit, Micros now) {
   if (commit <= commit_index_) return;  // never goes backwards
-  commit_index_ = commit;
+  commit_index_ = std::min(commit, log_.last_index());
   ApplyCommitted(now);
 }
 
@@ -160,6 +166,7 @@ void Replica::ApplyCommitted(Micros now) {
     const LogEntry& entry = log_.at(applied_index_);
     kv_.Apply(entry);
     AnswerOnApply(applied_index_, entry, now);
+    ResolveOwnPut(applied_index_, entry, now);
   }
   if (role_ == Role::kLeader) ServeReadsIfLeaseValid(now);
 }

@@ -57,6 +57,10 @@ bool RunRounds(TestCluster& c, const TestCluster::Filter& allow,
   return done();
 }
 
+Micros stall_slack(const TestCluster& c) {
+  return c.replica(0).config().stall_slack;
+}
+
 bool Between(const Message& m, NodeId a, const std::vector<NodeId>& others) {
   for (NodeId b : others) {
     if ((m.src == a && m.dst == b) || (m.src == b && m.dst == a)) return true;
@@ -201,13 +205,21 @@ TEST(ReplicationTest, LostAppendIsSentAgain) {
   c.Put(0, kClient, "put-1", "k", "v");
   ASSERT_EQ(c.Drop([](const Message& m) {
     const AppendEntries* append = BodyAs<AppendEntries>(m);
-    return m.dst == 2 && append && !append->entries.empty();
+    return append && !append->entries.empty();
   }),
             1)
-      << "the append carrying the put";
-  c.RunFor(500 * kMs);
-  EXPECT_TRUE(SameLog(c.replica(2).log(), c.replica(0).log()));
-  EXPECT_EQ(c.replica(2).kv().Get("k"), "v");
+      << "one append carries the put, down the chain";
+  c.RunFor(stall_slack(c) - 1 * kMs);
+  EXPECT_FALSE(c.ReplyTo("put-1")) << "resent before it could be late";
+  // Resent once its acknowledgement is stall_slack late.
+  c.RunFor(10 * kMs);
+  ASSERT_TRUE(c.ReplyTo("put-1"));
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kOk);
+  c.RunFor(TestConfig().lazy_interval + 100 * kMs);
+  for (NodeId id : {1, 2}) {
+    EXPECT_TRUE(SameLog(c.replica(id).log(), c.replica(0).log())) << id;
+    EXPECT_EQ(c.replica(id).kv().Get("k"), "v") << id;
+  }
 }
 
 TEST(ReplicationTest, FollowersApplyInLogOrder) {
@@ -285,8 +297,9 @@ TEST(ReplicationTest, Figure7FollowersConvergeInFewRoundTrips) {
   EXPECT_EQ(c.replica(0).commit_index(), 11u);
   EXPECT_EQ(c.replica(0).kv().size(), leader_log.size());
 
-  // The next heartbeat carries the commit index to the followers.
-  c.AdvanceBy(TestConfig().heartbeat_interval);
+  // The next keepalive carries the commit index to the followers (the ones
+  // off the chain hear from the leader every lazy_interval).
+  c.AdvanceBy(TestConfig().lazy_interval);
   c.Stabilize();
   for (NodeId id = 1; id <= 6; ++id) {
     EXPECT_EQ(c.replica(id).commit_index(), 11u) << id;

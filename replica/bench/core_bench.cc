@@ -40,19 +40,20 @@ Replica MakeLeader(Micros* now) {
   return leader;
 }
 
-// One put in, one append out to each follower, one ack back from each: the
-// work of the leader per client write.
+// One put in, its chain append out (leader -> head -> tail), the tail's ack
+// back for both, and whatever else the leader sends answered at once: the
+// leader's work per client write. Each put is to a new key, as half of the
+// harness's are; the rest of the chain's work is the followers' (see
+// BM_FollowerAppend).
 void BM_LeaderPutRoundTrip(benchmark::State& state) {
   Micros now;
   Replica leader = MakeLeader(&now);
   uint64_t n = 0;
-  const std::string key(32, 'k');
   const std::string value(32, 'v');
   for (auto _ : state) {
     now += 10;
-    leader.Step(Message{0x15, 0, 0,
-                        PutRequest{"MID" + std::to_string(n++), key, value}},
-                now);
+    const std::string mid = "MID" + std::to_string(n++);
+    leader.Step(Message{0x15, 0, 0, PutRequest{mid, "key" + mid, value}}, now);
     Ready ready = leader.TakeReady();
     for (const Message& m : ready.messages) {
       const auto* append = std::get_if<AppendEntries>(&m.body);
@@ -62,7 +63,17 @@ void BM_LeaderPutRoundTrip(benchmark::State& state) {
       ack.success = true;
       ack.match_index = append->prev_index + append->entries.size();
       ack.sent_at = append->sent_at;
-      leader.Step(Message{m.dst, 0, 0, ack}, now);
+      ack.commit = ack.match_index;
+      NodeId replier = m.dst;
+      if (!append->relay.empty()) {
+        // The chain: every member but the last relayed it.
+        ack.via = {m.dst};
+        ack.via.insert(ack.via.end(), append->relay.begin(),
+                       append->relay.end() - 1);
+        ack.via_match = ack.match_index;
+        replier = append->relay.back();
+      }
+      leader.Step(Message{replier, 0, 0, ack}, now);
     }
     benchmark::DoNotOptimize(leader.TakeReady());
   }

@@ -58,6 +58,7 @@ ReplicaConfig TestConfig() {
   config.election_timeout_min = 1000 * kMillis;
   config.election_timeout_max = 1000 * kMillis;
   config.heartbeat_interval = 100 * kMillis;
+  config.leader_contact_window = 320 * kMillis;
   config.lease_margin = 100 * kMillis;
   config.request_hold_timeout = 1500 * kMillis;
   return config;

@@ -1,0 +1,464 @@
+// Chain replication and who answers a put: the relay at a follower, the
+// tail's commit, acknowledgements, the leader repairing its chain, the
+// answerer of each put and the leader taking its place (replication.cc,
+// leader.cc, answers.cc).
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "replica/replica.h"
+#include "replica/testing/test_cluster.h"
+
+namespace stepwise {
+namespace {
+
+using ::stepwise::testing::Append;
+using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::TestCluster;
+
+constexpr Micros kMs = kMillis;
+constexpr NodeId kClient = 0x0100;
+
+TestCluster FiveReplicas() {
+  return TestCluster(
+      5, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
+}
+
+// Runs until 0 leads, everyone knows it and its no-op is committed, then
+// lets whatever is in flight arrive.
+void SettleWithLeaderZero(TestCluster& c) {
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return c.AllFollow(0) && c.replica(0).commit_index() >= 1; },
+      c.now() + 3000 * kMs));
+  c.Stabilize();
+}
+
+bool Replied(const TestCluster& c, const std::string& mid) {
+  return c.ReplyTo(mid) != nullptr;
+}
+
+// The head and tail of 0's chain, read off the append a put makes.
+struct Chain {
+  NodeId head = kNoNode;
+  NodeId tail = kNoNode;
+};
+Chain ChainOf(const TestCluster& c) {
+  Chain chain;
+  for (const Message& m : c.Pending()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (a && m.src == 0 && !a->relay.empty()) {
+      chain.head = m.dst;
+      chain.tail = a->relay.back();
+    }
+  }
+  return chain;
+}
+
+LogEntry Put(Term term, const std::string& key, const std::string& mid) {
+  return LogEntry{term, key, "v-" + mid, kClient, mid};
+}
+
+// --- The follower's side ----------------------------------------------------
+
+// A follower relays only what it accepted: one whose log does not match
+// refuses, to the leader, and relays nothing (the next one would otherwise
+// count it as holding entries it does not have).
+TEST(ChainTest, FollowerThatRefusesRelaysNothing) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const Term term = c.replica(0).term();
+  AppendEntries append = Append(term, 7, term, {Put(term, "k", "m1")});
+  append.relay = {4};
+  append.stored_by = 1;
+  c.Inject(0, 3, append, /*leader=*/0);
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].success);
+  EXPECT_TRUE(c.PendingBodies<AppendEntries>(3, 4).empty());
+}
+
+// A relayed append is the leader's: the receiver follows the leader the
+// relayer names and answers it (not the relayer), naming the relayer. With
+// the relayer and the leader holding the entries too, a majority of 5 does:
+// the receiver commits them and answers their client.
+TEST(ChainTest, TailOfTheChainCommitsAndAnswersTheLeader) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  c.Put(0, kClient, "m1", "k", "v");  // so that the client asked for it
+  c.DropAll();
+  AppendEntries append =
+      Append(term, last, term, {c.replica(0).log().at(last + 1)},
+             c.replica(0).commit_index());
+  append.answerers = {3};
+  append.via = {4};
+  append.stored_by = 2;  // the leader and the relayer, 4
+  c.Inject(4, 3, append, /*leader=*/0);
+
+  EXPECT_EQ(c.replica(3).leader(), 0);
+  EXPECT_EQ(c.replica(3).commit_index(), last + 1);
+  ASSERT_TRUE(Replied(c, "m1"));
+  EXPECT_EQ(c.ReplyTo("m1")->from, 3);
+  EXPECT_EQ(c.ReplyTo("m1")->leader, 0);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 4).empty()) << "not the relayer";
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_TRUE(replies[0].success);
+  EXPECT_EQ(replies[0].match_index, last + 1);
+  EXPECT_EQ(replies[0].via, std::vector<NodeId>{4});
+  EXPECT_EQ(replies[0].commit, last + 1);
+}
+
+TEST(ChainTest, TwoOfFiveDoNotCommit) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  const LogIndex commit = c.replica(3).commit_index();
+  AppendEntries append = Append(term, last, term, {Put(term, "k", "m1")});
+  append.answerers = {3};
+  append.stored_by = 1;  // the leader only
+  c.Inject(0, 3, append, /*leader=*/0);
+  EXPECT_EQ(c.replica(3).log().last_index(), last + 1);
+  EXPECT_EQ(c.replica(3).commit_index(), commit);
+  EXPECT_FALSE(Replied(c, "m1"));
+}
+
+// The tail counts like the leader does (§5.4.2): entries that end in an
+// earlier term do not commit by being on a majority.
+TEST(ChainTest, TailDoesNotCommitAnEarlierTermByCounting) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  const LogIndex commit = c.replica(3).commit_index();
+  // Replica 3 moves to a later term; the append brings an entry of `term`.
+  AppendEntries append = Append(term + 1, last, term, {Put(term, "k", "m1")});
+  append.stored_by = 2;
+  c.Inject(1, 3, append, /*leader=*/1);
+  EXPECT_EQ(c.replica(3).term(), term + 1);
+  EXPECT_EQ(c.replica(3).commit_index(), commit);
+}
+
+// With ack_delay, one reply covers every append until it goes; kNoAck asks
+// for none at all; a refusal goes at once whatever was asked.
+TEST(ChainTest, DeferredAcknowledgementCoversSeveralAppends) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  AppendEntries first = Append(term, last, term, {Put(term, "a", "m1")});
+  first.ack_delay = 50 * kMs;
+  AppendEntries second = Append(term, last + 1, term, {Put(term, "b", "m2")});
+  second.ack_delay = 50 * kMs;
+  c.Inject(0, 3, first, 0);
+  c.AdvanceBy(20 * kMs);
+  c.Inject(0, 3, second, 0);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty());
+  c.AdvanceBy(29 * kMs);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty());
+  c.AdvanceBy(2 * kMs);  // 50 ms after the first
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].match_index, last + 2);
+  c.DropAll();
+
+  AppendEntries quiet = Append(term, last + 2, term, {});
+  quiet.ack_delay = kNoAck;
+  c.Inject(0, 3, quiet, 0);
+  c.AdvanceBy(100 * kMs);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty());
+
+  AppendEntries gap = Append(term, last + 9, term, {});
+  gap.ack_delay = kNoAck;
+  c.Inject(0, 3, gap, 0);
+  replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].success);
+}
+
+// --- The leader's side
+// --------------------------------------------------------
+
+// One put, one append to the head: the followers off the chain get their
+// entries in batches, every lazy_every_puts puts (and keepalives).
+TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k0", "v");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.head, kNoNode);
+  c.RunFor(100 * kMs);
+  const int puts = 12;
+  const int before = c.CountDelivered([&](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) && m.dst != chain.head;
+  });
+  for (int i = 1; i <= puts; ++i) {
+    c.Put(0, kClient, "put-" + std::to_string(i), "k" + std::to_string(i), "v");
+    c.RunFor(20 * kMs);
+  }
+  const int off_chain = c.CountDelivered([&](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) && m.dst != chain.head;
+  }) - before;
+  const int every = c.replica(0).config().lazy_every_puts;
+  EXPECT_LE(off_chain, 2 * (puts / every + 1))
+      << "two followers off the chain, a batch every " << every << " puts";
+  EXPECT_GE(off_chain, 2 * (puts / every - 1));
+  for (NodeId id = 1; id < 5; ++id) {
+    EXPECT_GE(c.replica(id).log().last_index(),
+              c.replica(0).log().last_index() - every)
+        << "replica " << id << " stays close behind";
+  }
+  for (int i = 0; i <= puts; ++i) {
+    EXPECT_EQ(c.ReplyCount("put-" + std::to_string(i)), 1);
+  }
+}
+
+// A chain append whose acknowledgement is late is sent again.
+TEST(ChainTest, LostRelayIsSentAgainAndAnsweredOnce) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v");
+  const Chain chain = ChainOf(c);
+  c.DeliverAll();  // the head relays it...
+  ASSERT_EQ(c.Drop([&](const Message& m) {
+    return m.src == chain.head && m.dst == chain.tail;
+  }),
+            1);  // ...and the relay is lost
+  c.RunFor(c.replica(0).config().stall_slack - 1 * kMs);
+  EXPECT_FALSE(Replied(c, "put-1"));
+  c.RunFor(10 * kMs);
+  ASSERT_TRUE(Replied(c, "put-1"));
+  EXPECT_EQ(c.ReplyTo("put-1")->from, chain.tail);
+  c.RunFor(3 * kSeconds);
+  EXPECT_EQ(c.ReplyCount("put-1"), 1);
+}
+
+// The tail is cut off. The leader finds out from its probes and takes a
+// spare into the chain: a put to another key is answered by the new tail
+// at once. The put the old tail was to answer, and a later put to the same
+// key (which keeps that answerer, so that the key's puts are answered in
+// order), wait until the old tail has been silent for answer_takeover;
+// then the leader answers both, in log order.
+TEST(ChainTest, CutOffTailIsReplacedAndItsPutsTakenOver) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "warm-up", "v");
+  const Chain chain = ChainOf(c);
+  c.RunFor(100 * kMs);
+  c.Isolate(chain.tail);
+  const Micros cut = c.now();
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.RunFor(1 * kSeconds);
+  EXPECT_FALSE(Replied(c, "put-1")) << "its answerer may still answer it";
+
+  c.Put(0, kClient, "put-other", "other", "v");
+  c.Put(0, kClient, "put-2", "k", "v2");
+  c.RunFor(50 * kMs);
+  ASSERT_TRUE(Replied(c, "put-other")) << "the repaired chain answers";
+  EXPECT_NE(c.ReplyTo("put-other")->from, chain.tail);
+  EXPECT_FALSE(Replied(c, "put-2")) << "put-1 first";
+
+  const Micros takeover = c.replica(0).config().answer_takeover;
+  c.RunUntil(cut + takeover - 200 * kMs);
+  EXPECT_FALSE(Replied(c, "put-1"));
+  c.RunUntil(cut + takeover + 200 * kMs);
+  ASSERT_TRUE(Replied(c, "put-1"));
+  ASSERT_TRUE(Replied(c, "put-2"));
+  EXPECT_EQ(c.ReplyTo("put-1")->from, 0);
+  EXPECT_EQ(c.ReplyTo("put-2")->from, 0);
+  EXPECT_LE(c.ReplyTo("put-1")->at, c.ReplyTo("put-2")->at);
+
+  c.Get(0, kClient, "get-k", "k");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-k"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-k")->reply.value, "v2");
+  c.Heal();
+  c.RunFor(3 * kSeconds);
+  EXPECT_EQ(c.duplicates(), 0)
+      << "the old tail never got them: back, it is told the leader answers";
+}
+
+// The leader takes over only the puts it has applied, and answers them on
+// the spot; a put not applied yet keeps its answerer. Here the leader,
+// cut off with one follower, takes over the tail's committed put-0 while
+// put-1 (same key, same answerer, not committed) already sits at that
+// follower with the tail as its answerer. Were the leader to note itself as
+// put-1's answerer, then, deposed, it would answer put-1 when the next
+// leader commits it, and so would the tail: two answers, the second of
+// which may come after a later put to the key was answered.
+TEST(ChainTest, TakeoverLeavesUnappliedPutsToTheirAnswerer) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k", "v0");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  const NodeId tail = chain.tail;
+  c.Isolate(tail);
+  const Micros cut = c.now();
+  const LogIndex put0 = c.replica(0).log().last_index();
+  c.RunFor(1 * kSeconds);
+  ASSERT_GE(c.replica(0).commit_index(), put0) << "the repaired chain";
+  ASSERT_FALSE(Replied(c, "put-0"));
+
+  std::vector<NodeId> others;
+  for (NodeId id = 1; id < 5; ++id) {
+    if (id != tail) others.push_back(id);
+  }
+  const NodeId follower = others[0];
+  const Micros takeover = c.replica(0).config().answer_takeover;
+  c.RunUntil(cut + takeover - 1 * kSeconds);
+  c.Partition({{0, follower}, {others[1], others[2]}, {tail}});
+  c.Put(0, kClient, "put-1", "k", "v1");
+  const LogIndex put1 = c.replica(0).log().last_index();
+  c.RunUntil(cut + takeover - 100 * kMs);
+  ASSERT_GE(c.replica(follower).log().last_index(), put1);
+  c.RunUntil(cut + takeover + 300 * kMs);
+  ASSERT_TRUE(Replied(c, "put-0")) << "taken over";
+  EXPECT_EQ(c.ReplyTo("put-0")->from, 0);
+  ASSERT_FALSE(Replied(c, "put-1")) << "not committed";
+
+  // The follower, which holds put-1, leads the other two; the old leader
+  // comes back as a follower, then the tail.
+  c.Partition({{0}, {follower, others[1], others[2]}, {tail}});
+  ASSERT_TRUE(
+      c.RunUntil([&] { return c.replica(follower).role() == Role::kLeader; },
+                 c.now() + 5 * kSeconds));
+  c.RunFor(1 * kSeconds);
+  ASSERT_GE(c.replica(follower).commit_index(), put1);
+  c.Partition({{0, follower, others[1], others[2]}, {tail}});
+  c.RunFor(1 * kSeconds);
+  ASSERT_GE(c.replica(0).commit_index(), put1);
+  c.Heal();
+  c.RunFor(3 * kSeconds);
+  ASSERT_TRUE(Replied(c, "put-1"));
+  EXPECT_EQ(c.ReplyCount("put-1"), 1);
+  EXPECT_EQ(c.ReplyTo("put-1")->from, tail);
+  EXPECT_LT(c.ReplyTo("put-0")->at, c.ReplyTo("put-1")->at);
+}
+
+// A leader with a put not committed yet does not go quiet when clients do:
+// announcing an idle spell would have its followers refuse to elect a
+// successor for twice idle_interval, should it lose its majority (as here)
+// and step down, while that put's client waits.
+TEST(ChainTest, LeaderWithAPutToCommitDoesNotAnnounceIdle) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Partition({0, 1}, {2, 3, 4});
+  const Micros put_at = c.now();
+  c.Put(0, kClient, "put-1", "k", "v1");
+  const ReplicaConfig& config = c.replica(0).config();
+  c.RunUntil(put_at + config.quorum_timeout - 100 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kLeader);
+  ASSERT_FALSE(Replied(c, "put-1"));
+  int after_idle = 0;
+  for (const TestCluster::Envelope& e : c.delivered()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(e.message);
+    if (!a || e.message.src != 0 || e.sent_at < put_at + config.idle_after) {
+      continue;
+    }
+    ++after_idle;
+    EXPECT_FALSE(a->idle) << "sent at " << e.sent_at;
+  }
+  EXPECT_GT(after_idle, 0);
+  // Deposed, it leaves 1 free to vote once election_timeout_min has passed.
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
+                         c.now() + 1 * kSeconds));
+  const Micros deposed = c.now();
+  c.Heal();
+  ASSERT_TRUE(c.RunUntil([&] { return Replied(c, "put-1"); },
+                         deposed + config.idle_interval));
+}
+
+// A follower that refused an append is sent the entries it lacks; if that
+// repair is lost, its next append repeats it instead of starting from the
+// end of the leader's log, which it would only refuse again. Here the
+// follower is a deposed leader whose put was overwritten: it holds the
+// put's client until it learns the put's index committed with another
+// entry, and then redirects it.
+TEST(ChainTest, LostRepairIsRepeatedNotRefusedAgain) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Isolate(0);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  const LogIndex index = c.replica(0).log().last_index();
+  NodeId leader = kNoNode;
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        leader = c.LeaderAmong({1, 2, 3, 4});
+        return leader != kNoNode && c.replica(leader).commit_index() >= index;
+      },
+      c.now() + 5 * kSeconds));
+  c.RunFor(500 * kMs);
+  c.Heal();
+  auto refusal = [&](const Message& m) {
+    const AppendReply* r = BodyAs<AppendReply>(m);
+    return r && m.src == 0 && m.dst == leader && !r->success;
+  };
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(refusal).empty(); },
+                         c.now() + 3 * kSeconds));
+  ASSERT_EQ(c.Deliver(refusal), 1);
+  ASSERT_GE(c.Drop([&](const Message& m) {
+    return m.src == leader && m.dst == 0 && BodyAs<AppendEntries>(m);
+  }),
+            1)
+      << "the repair, lost";
+  const size_t seen = c.delivered().size();
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + 3 * kSeconds));
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
+  for (size_t i = seen; i < c.delivered().size(); ++i) {
+    EXPECT_FALSE(refusal(c.delivered()[i].message)) << "refused again";
+  }
+}
+
+// A leader that steps down remembers which puts were answered: re-elected,
+// it does not wait on (nor answer again) puts confirmed while it led, even
+// when their answerer is gone.
+TEST(ChainTest, ReelectedLeaderDoesNotWatchAnsweredPutsAgain) {
+  TestCluster c(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.RunFor(100 * kMs);
+  ASSERT_TRUE(Replied(c, "put-1"));
+  const NodeId tail = c.ReplyTo("put-1")->from;
+  ASSERT_NE(tail, 0);
+  c.Isolate(tail);
+  // A stray higher term makes 0 a follower; it is elected again.
+  AppendReply stray;
+  stray.term = c.replica(0).term() + 1;
+  c.Inject(tail, 0, stray);
+  ASSERT_NE(c.replica(0).role(), Role::kLeader);
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() == Role::kLeader; },
+                         c.now() + 5 * kSeconds));
+  c.RunFor(100 * kMs);
+  c.Get(0, kClient, "get-1", "k");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+  c.RunFor(c.replica(0).config().answer_takeover + kSeconds);
+  EXPECT_EQ(c.duplicates(), 0);
+}
+
+// A get waiting for the lease asks again, backing off, when a round of
+// acknowledgements is lost.
+TEST(ChainTest, WaitingGetAsksAgainForTheLease) {
+  TestCluster c(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.RunFor(2 * kSeconds);  // the lease is out
+  ASSERT_FALSE(c.replica(0).LeaseValid(c.now()));
+  c.Get(0, kClient, "get-1", "k");
+  ASSERT_GE(c.Drop([](const Message& m) { return m.src == 0; }), 1)
+      << "the first round";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+}
+
+}  // namespace
+}  // namespace stepwise

@@ -1,0 +1,373 @@
+// The leader's side of replication: the chain, keepalives, acknowledgements,
+// backtracking of nextIndex (thesis §5.3) and the commit rule (§5.4.2).
+//
+// Who gets what. A new entry goes down the chain (replication.cc): the
+// quorum() - 1 followers that answered us most recently, head first, tail
+// last; the tail commits and answers. The other followers get no message
+// per put: every lazy_every_puts puts (and every lazy_interval when puts are
+// few) they get a batch of whatever entries they lack, so that they stay
+// close behind, ready to join the chain or to lead. A follower that misses
+// entries refuses the next append and the leader backs up (§5.3). Appends
+// to them are pipelined, nextIndex moving on as if they arrived (all but
+// the repair that answers a refusal, which is repeated until it lands); a
+// chain append carries everything the tail has not acknowledged yet, so
+// that the next put repairs a lost one at no extra message.
+//
+// Acknowledgements. While no append has been seen lost, the tail
+// acknowledges each chain append at once: the leader then knows within a
+// round trip which puts were answered, so that losing the tail never makes
+// a put answered twice (answers.cc). Once a chain append goes
+// unacknowledged (dropped datagrams), the tail may wait ack_delay and cover
+// several appends with one reply. Lazy followers acknowledge only a
+// refusal, or when asked. A chain append still unacknowledged twice
+// ack_delay (plus stall_slack) after it went is sent again, with a backoff
+// (CheckChainStall); from the third try on, every follower is asked on its
+// own, a majority of answers commits without the chain, and a follower
+// that does not answer is replaced in the chain by the spare heard from
+// most recently.
+//
+// When no client has been seen for idle_after, every follower hears from the
+// leader only every idle_interval, and is told (quiet_for) to wait that much
+// longer before campaigning or voting for another.
+
+#include <algorithm>
+#include <vector>
+
+#include "replica/replica.h"
+
+namespace stepwise {
+
+bool Replica::Busy(Micros now) const {
+  // Not idle while a client waits on us. An idle leader tells its followers
+  // to refuse to elect anyone for twice idle_interval: were we to lose the
+  // majority with a put not committed yet (CheckQuorum), that client would
+  // wait that long again for a successor.
+  if (!awaiting_commit_.empty() || !awaiting_lease_.empty()) return true;
+  return last_client_at_ >= 0 && now - last_client_at_ < config_.idle_after;
+}
+
+Micros Replica::KeepaliveInterval(NodeId peer, Micros now) const {
+  // A follower that owes us news of puts it answers is asked often: a
+  // takeover (answers.cc) must come only from silence, not bad luck.
+  if (Owes(peer)) return config_.heartbeat_interval;
+  if (!Busy(now)) return config_.idle_interval;
+  bool in_chain = std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
+  return in_chain ? config_.heartbeat_interval : config_.lazy_interval;
+}
+
+bool Replica::Owes(NodeId peer) const {
+  for (const auto& [index, since] : unconfirmed_) {
+    if (index <= commit_index_ && AnswererOf(index) == peer) return true;
+  }
+  return false;
+}
+
+Micros Replica::ChainAckDelay(Micros now) const {
+  bool lossy =
+      losses_seen_at_ >= 0 && now - losses_seen_at_ < config_.loss_memory;
+  return lossy ? config_.ack_delay : 0;
+}
+
+void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
+  std::vector<NodeId> route;
+  if (options.chain) {
+    if (options.chain_start < chain_.size()) {
+      route.assign(chain_.begin() + options.chain_start, chain_.end());
+    }
+  } else {
+    route.push_back(to);
+  }
+  if (route.empty()) return;
+  // From the first entry any receiver may lack: one that already has some
+  // of them merges them as a no-op.
+  LogIndex from = log_.last_index() + 1;
+  for (NodeId peer : route) from = std::min(from, progress_[peer].next_index);
+  from = std::max<LogIndex>(from, 1);
+  AppendEntries append;
+  append.entries = log_.Slice(from, config_.max_entries_per_append);
+  if (append.entries.empty() && !options.allow_empty) return;
+  append.term = term_;
+  append.prev_index = from - 1;
+  append.prev_term = log_.term_at(append.prev_index);
+  append.commit = commit_index_;
+  append.sent_at = now;
+  const LogIndex last = append.prev_index + append.entries.size();
+  bool any_answerer = false;
+  for (LogIndex i = from; i <= last; ++i) {
+    any_answerer = any_answerer || AnswererOf(i) != kNoNode;
+  }
+  if (any_answerer) {
+    for (LogIndex i = from; i <= last; ++i) {
+      append.answerers.push_back(AnswererOf(i));
+    }
+  }
+  append.relay.assign(route.begin() + 1, route.end());
+  // Who holds our log through `last` besides the receivers: ourselves, and
+  // followers known to match it. With the route, that may be a majority.
+  append.stored_by = 1;
+  for (const auto& [peer, p] : progress_) {
+    if (p.match_index >= last &&
+        std::find(route.begin(), route.end(), peer) == route.end()) {
+      ++append.stored_by;
+    }
+  }
+  append.confirmed = ConfirmedThrough();
+  append.ack_delay = options.ack_delay;
+  if (!Busy(now)) {
+    append.quiet_for = 2 * config_.idle_interval;
+    append.idle = true;
+  } else if (!options.chain &&
+             std::find(chain_.begin(), chain_.end(), to) == chain_.end()) {
+    append.quiet_for = config_.lazy_interval;
+  }
+  for (NodeId peer : route) {
+    FollowerProgress& p = progress_[peer];
+    // To a lazy follower, pipelining: assume it arrives, and a loss shows up
+    // as a refusal of a later append. Down the chain, every append repeats
+    // what the tail has not acknowledged yet, so that one lost on the way
+    // is made good by the next put's, at no extra message.
+    if (!options.chain && !append.entries.empty()) p.next_index = last + 1;
+    p.last_sent = now;
+    p.next_keepalive = now + KeepaliveInterval(peer, now);
+  }
+  // The chain's acknowledgement speaks for a majority: CheckQuorum waits for
+  // it. A probe of one follower cannot, so it starts no clock.
+  if (options.chain && options.ack_delay >= 0) NoteAckWanted(now);
+  if (options.chain && options.chain_start == 0 && !append.entries.empty()) {
+    chain_wait_.through = std::max(chain_wait_.through, last);
+    if (chain_wait_.deadline == kNever) {
+      // A deferred acknowledgement may be lost too: the tail sends the next
+      // one within another ack_delay if puts keep coming, and those puts
+      // carry what the lost one did. Only a stream that stops needs this.
+      chain_wait_.deadline = now + 2 * options.ack_delay + config_.stall_slack;
+    }
+  }
+  Send(route.front(), std::move(append));
+}
+
+void Replica::SendChain(Micros now, Micros ack_delay, bool allow_empty) {
+  if (chain_.empty()) return;
+  SendAppend(chain_.front(), now, SendOptions{allow_empty, true, ack_delay});
+}
+
+void Replica::Replicate(Micros now) {
+  SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
+  // Every lazy_every_puts puts, the followers off the chain get what they
+  // lack: while puts flow they stay close behind (ready to join the chain
+  // or to lead) at a cost that grows with the puts, not with time. Not at
+  // once: the hub relays one datagram at a time, and these would delay the
+  // put's own relay down the chain.
+  if (++puts_since_lazy_batch_ >= config_.lazy_every_puts &&
+      lazy_batch_due_ == kNever) {
+    puts_since_lazy_batch_ = 0;
+    lazy_batch_due_ = now + config_.lazy_batch_delay;
+  }
+  MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
+}
+
+void Replica::SendLazyBatches(Micros now) {
+  if (now < lazy_batch_due_) return;
+  lazy_batch_due_ = kNever;
+  for (NodeId peer : config_.peers) {
+    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+      SendAppend(peer, now, SendOptions{false, false, kNoAck});
+    }
+  }
+}
+
+void Replica::SendKeepalives(Micros now) {
+  for (auto& [peer, p] : progress_) {
+    if (now < p.next_keepalive) continue;
+    // Ask for an answer from a follower we suspect, or that owes us news of
+    // puts it was to answer (answers.cc).
+    Micros ack = p.stalls > 0 || Owes(peer) ? 0 : kNoAck;
+    SendAppend(peer, now, SendOptions{true, false, ack});
+  }
+}
+
+void Replica::BuildChain(const std::vector<NodeId>& preferred) {
+  const size_t length = static_cast<size_t>(quorum() - 1);
+  chain_.clear();
+  for (NodeId peer : preferred) {
+    if (chain_.size() < length && IsPeer(peer) &&
+        std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+      chain_.push_back(peer);
+    }
+  }
+  // Then the followers heard from most recently (ids break ties).
+  std::vector<NodeId> rest;
+  for (NodeId peer : config_.peers) {
+    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+      rest.push_back(peer);
+    }
+  }
+  std::stable_sort(rest.begin(), rest.end(), [this](NodeId a, NodeId b) {
+    const FollowerProgress& pa = progress_[a];
+    const FollowerProgress& pb = progress_[b];
+    if (pa.stalls != pb.stalls) return pa.stalls < pb.stalls;
+    return pa.last_heard > pb.last_heard;
+  });
+  for (NodeId peer : rest) {
+    if (chain_.size() >= length) break;
+    chain_.push_back(peer);
+  }
+}
+
+void Replica::RepairChain() {
+  // Fewest unanswered probes first, then the one heard from last. A member
+  // gives way only to a spare that ranks strictly better, so that the chain
+  // (and with it who answers new puts) stays put while nothing is wrong.
+  auto better = [this](NodeId a, NodeId b) {
+    const FollowerProgress& pa = progress_[a];
+    const FollowerProgress& pb = progress_[b];
+    if (pa.stalls != pb.stalls) return pa.stalls < pb.stalls;
+    return pa.last_heard > pb.last_heard;
+  };
+  for (NodeId& member : chain_) {
+    if (progress_[member].stalls == 0) continue;
+    NodeId best = member;
+    for (NodeId peer : config_.peers) {
+      if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end() &&
+          better(peer, best)) {
+        best = peer;
+      }
+    }
+    member = best;
+  }
+}
+
+void Replica::CheckChainStall(Micros now) {
+  if (chain_wait_.through == 0 || now < chain_wait_.deadline) return;
+  // Taken as lost. Acknowledgements are now worth waiting for.
+  losses_seen_at_ = now;
+  const int attempts = ++chain_wait_.attempts;
+  // Only the tail answers for the chain, so silence does not say who is
+  // gone. From the third attempt on (the second, for a chain longer than
+  // two), every follower is asked on its own
+  // instead: one that does not answer leaves the chain (RepairChain), and a
+  // majority of answers commits without it, which a long chain on a lossy
+  // network may not manage (each relay is one more chance to lose it).
+  for (auto& [peer, p] : progress_) {
+    if (p.probed_at >= 0 && p.last_heard < p.probed_at) ++p.stalls;
+  }
+  RepairChain();
+  for (NodeId peer : chain_) {
+    FollowerProgress& p = progress_[peer];
+    p.next_index = std::min(p.next_index, p.match_index + 1);
+  }
+  // A longer chain has more relays to lose: give up on it sooner.
+  const int star_after = chain_.size() > 2 ? 2 : 3;
+  if (attempts >= star_after) {
+    for (auto& [peer, p] : progress_) {
+      p.probed_at = now;
+      SendAppend(peer, now, SendOptions{true, false, 0});
+    }
+  } else {
+    SendChain(now, /*ack_delay=*/0, /*allow_empty=*/true);
+  }
+  // Backing off: a cut-off majority must not turn into a message storm.
+  Micros backoff = config_.stall_slack << std::min(attempts, 6);
+  chain_wait_.deadline =
+      now + std::min(backoff, config_.election_timeout_min / 4);
+}
+
+void Replica::Heard(NodeId peer, Micros sent_at, Micros now) {
+  FollowerProgress& p = progress_[peer];
+  p.acked_sent_at = std::max(p.acked_sent_at, sent_at);
+  p.last_heard = now;
+  p.stalls = 0;
+}
+
+void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
+                                Micros now) {
+  if (reply.term > term_) {
+    BecomeFollower(reply.term, kNoNode, now);
+    return;
+  }
+  if (role_ != Role::kLeader || reply.term != term_) {
+    ++stats_.stale_messages;
+    return;
+  }
+  Heard(from, reply.sent_at, now);
+  const LogIndex last = log_.last_index();
+  for (NodeId relayer : reply.via) {
+    if (!IsPeer(relayer) || relayer == from) continue;
+    // It relayed the append, so it matched our log through via_match.
+    Heard(relayer, reply.sent_at, now);
+    FollowerProgress& r = progress_[relayer];
+    r.match_index = std::max(r.match_index, std::min(reply.via_match, last));
+    r.next_index = std::max(r.next_index, r.match_index + 1);
+  }
+  ConfirmAnswers(from, reply.commit);
+  FollowerProgress& p = progress_[from];
+  if (reply.success) {
+    p.match_index = std::max(p.match_index, std::min(reply.match_index, last));
+    p.next_index = std::max(p.next_index, p.match_index + 1);
+    bool chain_has_it = chain_wait_.through != 0;
+    for (NodeId peer : chain_) {
+      chain_has_it =
+          chain_has_it && progress_[peer].match_index >= chain_wait_.through;
+    }
+    if (chain_has_it) chain_wait_ = ChainWait();
+    // A follower catching up gets its next batch now, not a keepalive later.
+    if (p.next_index <= last) {
+      SendAppend(from, now, SendOptions{false, false, 0});
+    }
+    MaybeAdvanceCommit(now);
+  } else if (reply.sent_at >= p.rewound_at) {
+    LogIndex next = reply.conflict_index;
+    if (reply.conflict_term != 0) {
+      LogIndex ours = log_.LastIndexOfTerm(reply.conflict_term);
+      if (ours != 0) next = ours + 1;
+    }
+    next = std::clamp<LogIndex>(next, p.match_index + 1, last + 1);
+    p.next_index = next;
+    p.rewound_at = now;
+    auto in_chain = std::find(chain_.begin(), chain_.end(), from);
+    if (in_chain != chain_.end()) {
+      // A follower of the chain lacks entries, and so may the ones after it
+      // (they only get what it relays): resend from it down the chain, so
+      // that the tail still completes the majority and answers.
+      for (auto it = in_chain; it != chain_.end(); ++it) {
+        FollowerProgress& c = progress_[*it];
+        c.next_index = std::min(c.next_index, next);
+      }
+      SendOptions resend{true, true, 0};
+      resend.chain_start = static_cast<size_t>(in_chain - chain_.begin());
+      SendAppend(from, now, resend);
+    } else {
+      SendAppend(from, now, SendOptions{true, false, 0});
+      // Not pipelined: if this repair is lost, the follower's next append
+      // (a keepalive, a batch) must repeat it. Sent from the end of our log
+      // instead, it would only be refused again, a round trip each time,
+      // while a deposed leader behind it holds its put's client until the
+      // put's index commits there (client_requests.cc).
+      p.next_index = next;
+    }
+  }
+  NoteQuorumHeard();
+  ServeReadsIfLeaseValid(now);
+}
+
+void Replica::MaybeAdvanceCommit(Micros now) {
+  std::vector<LogIndex> matches;
+  matches.reserve(progress_.size() + 1);
+  matches.push_back(log_.last_index());
+  for (const auto& [peer, p] : progress_) matches.push_back(p.match_index);
+  std::sort(matches.begin(), matches.end(), std::greater<LogIndex>());
+  LogIndex majority = matches[quorum() - 1];
+  // Only an entry of our own term commits by counting replicas (§5.4.2,
+  // Figure 8); earlier ones commit with it.
+  if (majority > commit_index_ && log_.term_at(majority) == term_) {
+    SetCommitIndex(majority, now);
+    // Committed without its answerer knowing (probes, not the chain): tell
+    // it now rather than at its next keepalive, for it answers the client.
+    for (auto& [peer, p] : progress_) {
+      if (p.last_sent < now && Owes(peer)) {
+        SendAppend(peer, now, SendOptions{true, false, 0});
+      }
+    }
+  }
+}
+
+}  // namespace stepwise

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "analysis/html_report_assets.h"
+#include "analysis/html_util.h"
 
 namespace stepwise::analysis {
 namespace {
@@ -24,46 +25,7 @@ const char* const kTypeColors[] = {"#3a9d5d", "#9db4d3", "#f0a04b", "#7b1fa2",
 constexpr char kGetColor[] = "#1e88e5";
 constexpr char kPutColor[] = "#f4511e";
 
-std::string Escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string Printf(const char* format, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), format, v);
-  return buf;
-}
-
-std::string FormatUs(int64_t us) {
-  if (us >= 1'000'000) return Printf("%.3f s", static_cast<double>(us) / 1e6);
-  if (us >= 1'000) return Printf("%.3f ms", static_cast<double>(us) / 1e3);
-  return std::to_string(us) + " µs";
-}
-
-std::string NodeName(Node n) {
-  char buf[8];
-  std::snprintf(buf, sizeof(buf), "%04X", static_cast<unsigned>(n) & 0xFFFF);
-  return buf;
-}
+std::string Escape(const std::string& s) { return HtmlEscape(s); }
 
 int RoleIndex(const std::string& role) {
   for (int i = 0; i < static_cast<int>(std::size(kRoleNames)); ++i) {
@@ -164,9 +126,13 @@ std::string Summary(const RunStats& s) {
   std::string h = "<div class=\"summary\">\n<table>\n";
   h += Row("scenario", s.has_run ? s.scenario : "(no run event)");
   h += Row("seed", std::to_string(s.seed));
+  h += Row("mode", s.live ? "live (real processes, real time)"
+                          : "simulated (virtual time)");
   h += Row("replicas", std::to_string(s.replicas));
-  h += Row("virtual time", FormatUs(s.end_t));
-  h += Row("requests planned", std::to_string(s.requests_planned));
+  h += Row(s.live ? "wall time" : "virtual time", FormatUs(s.end_t));
+  h += Row("requests planned", s.requests_planned >= 0
+                                   ? std::to_string(s.requests_planned)
+                                   : "not in the trace");
   h += Row("requests sent (with retries)", std::to_string(s.requests.size()));
   h += Row("gets not generated", std::to_string(s.gets_not_generated));
   h += "</table>\n<table>\n";
@@ -371,8 +337,9 @@ std::string LatencyHistogram(const RunStats& s) {
   return h;
 }
 
-// Stacked bars: routed copies per second, by message type.
-std::string MessageChart(const RunStats& s) {
+// Stacked bars: routed copies per second (per group of seconds for a long
+// run, so the chart's size stays bounded), by message type.
+std::string MessageChart(const RunStats& s, int max_bars) {
   const int kW = 620, kH = 220, kLeft = 44, kBottom = 30, kTop = 12;
   std::string h = "<svg id=\"message-chart\" width=\"" + std::to_string(kW) +
                   "\" height=\"" + std::to_string(kH) + "\" role=\"img\">\n";
@@ -387,12 +354,22 @@ std::string MessageChart(const RunStats& s) {
     order.push_back({-total, type});
   }
   std::sort(order.begin(), order.end());
-  const auto n = static_cast<size_t>(s.seconds);
+  const auto group = static_cast<size_t>(
+      (s.seconds + std::max(1, max_bars) - 1) / std::max(1, max_bars));
+  const size_t n = (static_cast<size_t>(s.seconds) + group - 1) / group;
+  // bars[k][i]: copies of type order[k] in bar i.
+  std::vector<std::vector<int64_t>> bars(order.size(),
+                                         std::vector<int64_t>(n, 0));
+  for (size_t k = 0; k < order.size(); ++k) {
+    const std::vector<int64_t>& bins =
+        s.messages_per_second.at(order[k].second);
+    for (size_t sec = 0; sec < bins.size(); ++sec)
+      bars[k][sec / group] += bins[sec];
+  }
   int64_t peak = 1;
   for (size_t i = 0; i < n; ++i) {
     int64_t sum = 0;
-    for (const auto& [neg, type] : order)
-      sum += s.messages_per_second.at(type)[i];
+    for (size_t k = 0; k < order.size(); ++k) sum += bars[k][i];
     peak = std::max(peak, sum);
   }
   const double plot_w = kW - kLeft - 10, plot_h = kH - kTop - kBottom;
@@ -401,14 +378,15 @@ std::string MessageChart(const RunStats& s) {
   for (size_t i = 0; i < n; ++i) {
     double y = kTop + plot_h;
     for (size_t k = 0; k < order.size(); ++k) {
-      const int64_t c = s.messages_per_second.at(order[k].second)[i];
+      const int64_t c = bars[k][i];
       if (c == 0) continue;
       const double bh = plot_h * static_cast<double>(c) / peak;
       y -= bh;
       h += "<rect x=\"" + num(kLeft + i * bw) + "\" y=\"" + num(y) +
            "\" width=\"" + num(std::max(0.5, bw - 1)) + "\" height=\"" +
            num(bh) + "\" fill=\"" + kTypeColors[k % std::size(kTypeColors)] +
-           "\"><title>" + std::to_string(i) + "–" + std::to_string(i + 1) +
+           "\"><title>" + std::to_string(i * group) + "–" +
+           std::to_string(std::min<size_t>((i + 1) * group, s.seconds)) +
            " s: " + Escape(order[k].second) + " " + std::to_string(c) +
            "</title></rect>\n";
     }
@@ -416,7 +394,8 @@ std::string MessageChart(const RunStats& s) {
   const size_t step = std::max<size_t>(1, n / 10);
   for (size_t i = 0; i <= n; i += step) {
     h += "<text x=\"" + num(kLeft + i * bw) + "\" y=\"" + num(kH - 12) +
-         "\" text-anchor=\"middle\">" + std::to_string(i) + " s</text>\n";
+         "\" text-anchor=\"middle\">" + std::to_string(i * group) +
+         " s</text>\n";
   }
   h += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) +
        "\" y1=\"" + num(kTop + plot_h) + "\" y2=\"" + num(kTop + plot_h) +
@@ -424,6 +403,10 @@ std::string MessageChart(const RunStats& s) {
        num(kTop + 8) + "\" text-anchor=\"end\">" + std::to_string(peak) +
        "</text>\n<text x=\"" + num(kLeft - 4) + "\" y=\"" + num(kTop + plot_h) +
        "\" text-anchor=\"end\">0</text>\n</svg>\n";
+  if (group > 1) {
+    h += "<p class=\"hint\">Each bar sums " + std::to_string(group) +
+         " seconds.</p>\n";
+  }
   h += "<div class=\"legend\">";
   for (size_t k = 0; k < order.size(); ++k) {
     h += std::string("<span><i style=\"background:") +
@@ -461,7 +444,8 @@ std::string Legend() {
 
 }  // namespace
 
-std::string RenderHtmlReport(const RunStats& s, const HtmlOptions& o) {
+std::string RenderHtmlReport(const RunStats& s, const HtmlOptions& o,
+                             const LinearizabilityReport* lin) {
   std::string data =
       TimelineData(s, o).dump(-1, ' ', false, Json::error_handler_t::replace);
   // Inside <script>, "</" could close the element early; "<\/" is the same
@@ -479,12 +463,20 @@ std::string RenderHtmlReport(const RunStats& s, const HtmlOptions& o) {
        "</style>\n</head>\n<body data-status=\"loading\">\n";
   h += "<h1>" + Escape(title) + "</h1>\n<p class=\"hint\">trace " +
        Escape(o.source) + "</p>\n";
+  if (lin != nullptr) h += RenderVerdictBanner(*lin);
   h += Summary(s);
+  if (lin != nullptr) h += RenderLinearizabilitySection(*lin, o.violations);
   h += "<h2>Timeline</h2>\n" + Legend();
   h += "<p class=\"hint\">One lane per replica: role bar (T = term), then its "
        "client requests (gets above, puts below; ▼ elected leader, ✕ "
        "killed). Wheel: zoom, drag: pan, double-click: whole run. Hover for "
        "details.";
+  if (s.roles_inferred) {
+    h += " The trace has no role events (a live run: the replicas are other "
+         "processes), so roles are inferred from what each replica sends: a "
+         "vote means candidate, a message naming itself leader means leader, "
+         "anything else follower.";
+  }
   if (static_cast<int>(s.requests.size()) > o.max_marks) {
     h += " " + std::to_string(s.requests.size()) +
          " requests: marks are grouped in time buckets (colour: worst "
@@ -496,7 +488,7 @@ std::string RenderHtmlReport(const RunStats& s, const HtmlOptions& o) {
   h += "<div class=\"charts\">\n<div>\n<h2>Reply latency</h2>\n" +
        LatencyHistogram(s) + LatencyTable(s) + "</div>\n";
   h += "<div>\n<h2>Replica messages per second (every routed copy)</h2>\n" +
-       MessageChart(s) + "</div>\n</div>\n";
+       MessageChart(s, o.max_message_bars) + "</div>\n</div>\n";
   h += "<script type=\"application/json\" id=\"run-data\">" + data +
        "</script>\n<script>" + kReportJs + "</script>\n</body>\n</html>\n";
   return h;

@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "analysis/linearizability_report.h"
 #include "analysis/run_stats.h"
 
 namespace stepwise::analysis {
@@ -18,9 +19,17 @@ struct HtmlOptions {
   // instead of drawn one by one, so a file's size stays bounded.
   int max_marks = 3000;
   int buckets = 1000;  // across the whole run, when bucketing
+  // Beyond this many seconds, the messages-per-second chart sums seconds
+  // into wider bars.
+  int max_message_bars = 300;
+  ViolationDrawing violations;
 };
 
-std::string RenderHtmlReport(const RunStats& stats, const HtmlOptions& options);
+// `linearizability`, if given, puts its verdict at the top and its section
+// (with the violation diagrams) under the summary.
+std::string RenderHtmlReport(
+    const RunStats& stats, const HtmlOptions& options,
+    const LinearizabilityReport* linearizability = nullptr);
 
 }  // namespace stepwise::analysis
 

@@ -2,8 +2,10 @@
 #define STEPWISE_ANALYSIS_HTML_REPORT_ASSETS_H_
 
 // The style sheet and the script every report embeds. The script draws the
-// timeline from the JSON in <script id="run-data"> and sets
-// document.body.dataset.status to "ok" when it finished, or to the error.
+// timeline from the JSON in <script id="run-data">, gives the (static)
+// violation diagrams their tooltips, counts on each diagram the bars that
+// got a size (data-drawn), and sets document.body.dataset.status to "ok"
+// when all that finished, or to the error.
 
 namespace stepwise::analysis {
 
@@ -29,6 +31,16 @@ td.n { text-align: right; font-variant-numeric: tabular-nums; }
 .hint { color: #777; font-size: 12px; }
 svg text { font: 11px system-ui, sans-serif; }
 .charts { display: flex; gap: 28px; flex-wrap: wrap; align-items: flex-start; }
+h3 { font-size: 13px; margin: 14px 0 4px; }
+.verdict { padding: 6px 10px; border-radius: 4px; margin: 8px 0;
+  font-weight: 600; }
+.verdict a { color: inherit; text-decoration: none; }
+.verdict.ok { background: #e8f5e9; color: #1b5e20; }
+.verdict.bad { background: #ffebee; color: #b71c1c; }
+.verdict.unknown { background: #fff8e1; color: #7a5d00; }
+svg.violation { border: 1px solid #ccc; background: #fff; display: block;
+  max-width: 100%; height: auto; }
+svg.violation .op:hover { stroke: #000; stroke-width: 2; }
 )CSS";
 
 inline constexpr char kReportJs[] = R"JS(
@@ -267,14 +279,43 @@ inline constexpr char kReportJs[] = R"JS(
     render();
   }
 
-  try {
-    init();
-    document.body.dataset.status = 'ok';
-  } catch (e) {
-    document.body.dataset.status = 'error: ' + (e && e.message ? e.message : e);
+  // The violation diagrams are drawn on the server; here they get the
+  // same tooltip as the timeline, without depending on it.
+  function diagrams() {
+    var tip = document.getElementById('tip');
+    var list = document.querySelectorAll('svg.violation');
+    for (var i = 0; i < list.length; i++) {
+      var d = list[i];
+      var ops = d.querySelectorAll('.op'), drawn = 0;
+      for (var j = 0; j < ops.length; j++) {
+        if (ops[j].getBBox().width > 0) drawn++;
+      }
+      d.setAttribute('data-drawn', drawn);
+      d.addEventListener('mousemove', function (ev) {
+        var t = ev.target.getAttribute && ev.target.getAttribute('data-tip');
+        if (!t) { tip.style.display = 'none'; return; }
+        tip.textContent = t;
+        tip.style.display = 'block';
+        tip.style.left = (ev.clientX + 12) + 'px';
+        tip.style.top = (ev.clientY + 12) + 'px';
+      });
+      d.addEventListener('mouseleave', function () { tip.style.display = 'none'; });
+    }
+  }
+
+  var errors = [];
+  [['The timeline', init], ['The violation diagrams', diagrams]].forEach(function (part) {
+    try {
+      part[1]();
+    } catch (e) {
+      errors.push(part[0] + ' could not be drawn: ' + (e && e.message ? e.message : e));
+    }
+  });
+  document.body.dataset.status = errors.length ? 'error: ' + errors.join('; ') : 'ok';
+  if (errors.length) {
     var p = document.createElement('p');
     p.className = 'bad';
-    p.textContent = 'The timeline could not be drawn: ' + document.body.dataset.status;
+    p.textContent = errors.join('; ');
     document.body.insertBefore(p, document.body.firstChild);
   }
 })();

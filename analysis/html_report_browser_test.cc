@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/html_from_trace.h"
 #include "analysis/html_report.h"
 #include "analysis/run_stats.h"
 #include "analysis/trace_reader.h"
@@ -146,6 +147,26 @@ TEST_F(BrowserTest, ManyRequestsAreDrawnAsBuckets) {
   ASSERT_NE(dom.find("data-status=\"ok\""), std::string::npos);
   EXPECT_NE(dom.find("data-mode=\"bucket\""), std::string::npos);
   EXPECT_LT(Count(dom, "class=\"mark\""), 20u);
+}
+
+TEST_F(BrowserTest, ViolationDiagramRendersWithoutScriptErrors) {
+  std::ifstream in("analysis/testdata/stale_read.jsonl", std::ios::binary);
+  ASSERT_TRUE(in);
+  std::string html;
+  ASSERT_EQ(RenderHtmlFromTrace(in, "stale_read.jsonl", &html), "");
+  std::string dom = DumpDom(html, "violation");
+  ASSERT_NE(dom.find("data-status=\"ok\""), std::string::npos)
+      << dom.substr(0, 2000);
+  // One diagram, for key k: its five operations all laid out with a size
+  // (the script counts them), the stale get red.
+  EXPECT_EQ(Count(dom, "<svg class=\"violation\""), 1u);
+  EXPECT_NE(dom.find("data-ops=\"5\""), std::string::npos);
+  EXPECT_NE(dom.find("data-drawn=\"5\""), std::string::npos)
+      << dom.substr(dom.find("<svg class=\"violation\""), 400);
+  EXPECT_NE(dom.find("class=\"op bad\" data-op=\"2\""), std::string::npos);
+  EXPECT_NE(dom.find("class=\"verdict bad\""), std::string::npos);
+  // The timeline still drew next to it.
+  EXPECT_EQ(Count(dom, "class=\"lane\""), 3u);
 }
 
 TEST_F(BrowserTest, AScriptErrorIsReportedInTheStatus) {

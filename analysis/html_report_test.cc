@@ -59,6 +59,21 @@ TEST(HtmlReportTest, ManyRequestsGiveABoundedFile) {
   EXPECT_LT(large.size(), small.size() + 10'000);
 }
 
+TEST(HtmlReportTest, ALongRunSumsSecondsIntoWiderMessageBars) {
+  RunStats s = Stats(10);
+  s.seconds = 5000;
+  s.messages_per_second["append"] = std::vector<int64_t>(5000, 7);
+  s.messages_per_second["vote"] = std::vector<int64_t>(5000, 1);
+  HtmlOptions o;
+  o.max_message_bars = 250;
+  const std::string html = RenderHtmlReport(s, o);
+  const size_t from = html.find("id=\"message-chart\"");
+  const std::string chart = html.substr(from, html.find("</svg>", from) - from);
+  EXPECT_EQ(Count(chart, "<rect"), 500u);  // 250 bars of two types
+  EXPECT_NE(chart.find("0–20 s: append 140"), std::string::npos);
+  EXPECT_NE(html.find("Each bar sums 20 seconds."), std::string::npos);
+}
+
 TEST(HtmlReportTest, TraceTextCannotCloseTheScriptOrInjectMarkup) {
   RunStats s = Stats(3);
   s.scenario = "</script><b>x</b>";

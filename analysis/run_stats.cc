@@ -14,44 +14,45 @@ constexpr int kMaxReplicas = 256;
 // Per-second bins: a bad time must not ask for terabytes of them.
 constexpr int64_t kMaxSeconds = 1'000'000;
 
-int CountReplicas(const std::vector<TraceEvent>& events) {
-  int n = 0;
-  for (const TraceEvent& e : events) {
-    if (e.kind == EventKind::kRun) {
-      return static_cast<int>(std::clamp<int64_t>(e.replicas, 0, kMaxReplicas));
-    }
-    if (e.kind == EventKind::kStart && e.replica < kMaxReplicas) {
-      n = std::max(n, e.replica + 1);
-    }
-  }
-  return n;
-}
-
 // Tracks each replica's current role and closes intervals as it changes.
 class RoleTracker {
  public:
-  explicit RoleTracker(int n) : open_(n), roles_(n) {
-    for (RoleInterval& r : open_) r.role = "down";
+  int size() const { return static_cast<int>(open_.size()); }
+
+  // Lanes for replicas [0, n), n <= kMaxReplicas.
+  void Grow(int n) {
+    n = std::min(n, kMaxReplicas);
+    while (size() < n) {
+      open_.push_back(RoleInterval{0, 0, "down", 0});
+      roles_.emplace_back();
+    }
   }
 
-  void Set(Node replica, int64_t t, const std::string& role, int64_t term) {
-    if (replica < 0 || replica >= static_cast<Node>(open_.size())) return;
+  // True when the replica's role or term changed.
+  bool Set(Node replica, int64_t t, const std::string& role, int64_t term) {
+    if (replica < 0 || replica >= size()) return false;
     RoleInterval& cur = open_[replica];
-    if (cur.role == "dead") return;  // never restarted
-    if (cur.role == role && cur.term == term) return;
+    if (cur.role == "dead") return false;  // never restarted
+    if (cur.role == role && cur.term == term) return false;
     Close(replica, t);
     cur.start = t;
     cur.role = role;
     cur.term = term;
+    return true;
+  }
+
+  const RoleInterval* current(Node replica) const {
+    if (replica < 0 || replica >= size()) return nullptr;
+    return &open_[replica];
   }
 
   int64_t term(Node replica) const {
-    if (replica < 0 || replica >= static_cast<Node>(open_.size())) return 0;
-    return open_[replica].term;
+    const RoleInterval* r = current(replica);
+    return r == nullptr ? 0 : r->term;
   }
 
   std::vector<std::vector<RoleInterval>> Finish(int64_t end) {
-    for (size_t i = 0; i < open_.size(); ++i) Close(static_cast<Node>(i), end);
+    for (int i = 0; i < size(); ++i) Close(static_cast<Node>(i), end);
     return std::move(roles_);
   }
 
@@ -126,33 +127,73 @@ const char* OutcomeName(Outcome outcome) {
   return "?";
 }
 
-RunStats ComputeRunStats(const std::vector<TraceEvent>& events) {
+struct RunStatsBuilder::State {
   RunStats s;
-  s.replicas = CountReplicas(events);
-  s.end_t = events.empty() ? 0 : events.back().t;
-  RoleTracker roles(s.replicas);
+  bool fixed_lanes = false;  // the run event gave the replica count
+  // From role events (the simulator), and from what replicas send (for a
+  // live trace, which has no role events).
+  RoleTracker roles;
+  RoleTracker wire;
+  bool saw_role = false;
+  std::vector<LeaderElected> wire_elections;
   std::unordered_map<std::string, size_t> by_mid;
   std::vector<int64_t> all_latencies;
   std::vector<int64_t> dropped_per_second;
   std::vector<int64_t> routed_per_second;
   bool partitioned = false;
 
-  auto kill = [&](int64_t t, Node replica, const std::string& how) {
+  void Lanes(Node replica) {
+    if (fixed_lanes || replica < 0 || replica >= kMaxReplicas) return;
+    roles.Grow(replica + 1);
+    wire.Grow(replica + 1);
+  }
+
+  void Kill(int64_t t, Node replica, const std::string& how) {
     s.kills.push_back(KillRecord{t, replica, how});
     roles.Set(replica, t, "dead", roles.term(replica));
-  };
-  auto end_partition = [&](int64_t t) {
+    wire.Set(replica, t, "dead", wire.term(replica));
+  }
+
+  void EndPartition(int64_t t) {
     if (partitioned) s.partitions.back().end = t;
     partitioned = false;
-  };
+  }
 
-  for (const TraceEvent& e : events) {
+  // A replica's role as its own message shows it.
+  void Infer(int64_t t, const TracedMessage& m) {
+    if (m.term < 0) return;  // not a Raft message
+    std::string role = "follower";
+    int64_t term = m.term;
+    if (m.type == "vote" && m.pre_vote) {
+      // A pre-vote proposes the next term without taking it.
+      role = "precandidate";
+      term = std::max<int64_t>(0, wire.term(m.src));
+    } else if (m.type == "vote") {
+      role = "candidate";
+    } else if (m.leader == m.src) {
+      role = "leader";
+    }
+    if (wire.Set(m.src, t, role, term) && role == "leader") {
+      wire_elections.push_back(LeaderElected{t, m.src, term});
+    }
+  }
+
+  void Add(const TraceEvent& e) {
+    s.end_t = e.t;
     switch (e.kind) {
       case EventKind::kRun:
         s.has_run = true;
+        s.live = !e.binary.empty();
         s.scenario = e.scenario;
         s.seed = e.seed;
         s.requests_planned = e.requests;
+        if (e.replicas >= 0) {
+          s.replicas =
+              static_cast<int>(std::min<int64_t>(e.replicas, kMaxReplicas));
+          roles.Grow(s.replicas);
+          wire.Grow(s.replicas);
+          fixed_lanes = true;
+        }
         break;
       case EventKind::kEnd:
         s.has_end = true;
@@ -160,22 +201,25 @@ RunStats ComputeRunStats(const std::vector<TraceEvent>& events) {
         s.total_messages = e.total_messages;
         s.unanswered_gets = e.unanswered_gets;
         s.unanswered_puts = e.unanswered_puts;
-        s.end_t = e.t;
         break;
       case EventKind::kStorm:
         s.storm = true;
         break;
       case EventKind::kStart:
+        Lanes(e.replica);
         roles.Set(e.replica, e.t, "follower", 0);
+        wire.Set(e.replica, e.t, "follower", 0);
         break;
       case EventKind::kRole:
+        Lanes(e.replica);
+        saw_role = true;
         roles.Set(e.replica, e.t, e.role, e.term);
         if (e.role == "leader") {
           s.elections.push_back(LeaderElected{e.t, e.replica, e.term});
         }
         break;
       case EventKind::kCrash:
-        kill(e.t, e.replica, "crash");
+        Kill(e.t, e.replica, "crash");
         break;
       case EventKind::kRequest: {
         RequestRecord r;
@@ -228,18 +272,23 @@ RunStats ComputeRunStats(const std::vector<TraceEvent>& events) {
         Bump(&routed_per_second, second);
         if (e.fate == "dropped") Bump(&dropped_per_second, second);
         ++s.fates[e.fate];
+        Infer(e.t, e.msg);
         break;
       }
+      case EventKind::kViolation:
+        // Shown with the faults: it is where the run stopped.
+        s.faults.push_back(FaultRecord{e.t, "violation: " + e.what, e.note});
+        break;
       case EventKind::kFault:
         s.faults.push_back(FaultRecord{e.t, e.fault_kind, e.note});
-        for (Node k : e.killed) kill(e.t, k, e.fault_kind);
+        for (Node k : e.killed) Kill(e.t, k, e.fault_kind);
         if (!e.sides.empty()) {
-          end_partition(e.t);
+          EndPartition(e.t);
           s.partitions.push_back(
               PartitionPeriod{e.t, e.t, e.fault_kind, e.sides});
           partitioned = true;
         } else if (e.fault_kind == "part_end") {
-          end_partition(e.t);
+          EndPartition(e.t);
         }
         break;
       case EventKind::kHello:
@@ -251,29 +300,58 @@ RunStats ComputeRunStats(const std::vector<TraceEvent>& events) {
         break;
     }
   }
-  end_partition(s.end_t);
-  s.roles = roles.Finish(s.end_t);
 
-  for (const RequestRecord& r : s.requests)
-    ++s.outcomes[OutcomeName(r.outcome)];
-  std::sort(s.get_latencies.begin(), s.get_latencies.end());
-  std::sort(s.put_latencies.begin(), s.put_latencies.end());
-  s.get_latency = ComputePercentiles(s.get_latencies);
-  s.put_latency = ComputePercentiles(s.put_latencies);
-  s.all_latency = ComputePercentiles(std::move(all_latencies));
+  RunStats Finish() {
+    EndPartition(s.end_t);
+    if (!fixed_lanes) s.replicas = roles.size();
+    if (saw_role) {
+      s.roles = roles.Finish(s.end_t);
+    } else {
+      s.roles = wire.Finish(s.end_t);
+      s.elections = std::move(wire_elections);
+      s.roles_inferred = true;
+    }
 
-  s.seconds = std::min(kMaxSeconds,
-                       s.end_t / kSecond + (s.end_t % kSecond != 0 ? 1 : 0));
-  for (auto& [type, bins] : s.messages_per_second) {
-    s.seconds = std::max<int64_t>(s.seconds, static_cast<int64_t>(bins.size()));
+    int64_t unanswered[2] = {0, 0};  // puts, gets
+    for (const RequestRecord& r : s.requests) {
+      ++s.outcomes[OutcomeName(r.outcome)];
+      if (r.outcome == Outcome::kUnanswered) ++unanswered[r.is_get ? 1 : 0];
+    }
+    if (s.unanswered_gets < 0) s.unanswered_gets = unanswered[1];
+    if (s.unanswered_puts < 0) s.unanswered_puts = unanswered[0];
+    std::sort(s.get_latencies.begin(), s.get_latencies.end());
+    std::sort(s.put_latencies.begin(), s.put_latencies.end());
+    s.get_latency = ComputePercentiles(s.get_latencies);
+    s.put_latency = ComputePercentiles(s.put_latencies);
+    s.all_latency = ComputePercentiles(std::move(all_latencies));
+
+    s.seconds = std::min(kMaxSeconds,
+                         s.end_t / kSecond + (s.end_t % kSecond != 0 ? 1 : 0));
+    for (auto& [type, bins] : s.messages_per_second) {
+      s.seconds =
+          std::max<int64_t>(s.seconds, static_cast<int64_t>(bins.size()));
+    }
+    for (auto& [type, bins] : s.messages_per_second) {
+      bins.resize(static_cast<size_t>(s.seconds), 0);
+    }
+    routed_per_second.resize(static_cast<size_t>(s.seconds), 0);
+    dropped_per_second.resize(static_cast<size_t>(s.seconds), 0);
+    s.drop_periods = DropPeriods(dropped_per_second, routed_per_second);
+    return std::move(s);
   }
-  for (auto& [type, bins] : s.messages_per_second) {
-    bins.resize(static_cast<size_t>(s.seconds), 0);
-  }
-  routed_per_second.resize(static_cast<size_t>(s.seconds), 0);
-  dropped_per_second.resize(static_cast<size_t>(s.seconds), 0);
-  s.drop_periods = DropPeriods(dropped_per_second, routed_per_second);
-  return s;
+};
+
+RunStatsBuilder::RunStatsBuilder() : state_(std::make_unique<State>()) {}
+RunStatsBuilder::~RunStatsBuilder() = default;
+
+void RunStatsBuilder::Add(const TraceEvent& event) { state_->Add(event); }
+
+RunStats RunStatsBuilder::Finish() { return state_->Finish(); }
+
+RunStats ComputeRunStats(const std::vector<TraceEvent>& events) {
+  RunStatsBuilder builder;
+  for (const TraceEvent& e : events) builder.Add(e);
+  return builder.Finish();
 }
 
 }  // namespace stepwise::analysis

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -90,12 +91,14 @@ struct FaultRecord {
 struct RunStats {
   // From the run event (has_run false if the trace had none).
   bool has_run = false;
+  bool live = false;  // a live-mode run: real processes, real time
   std::string scenario;
   int64_t seed = 0;
-  int replicas = 0;
-  int64_t requests_planned = 0;
+  int replicas = 0;               // lanes: the run's count, else started
+  int64_t requests_planned = -1;  // -1: not in the trace (live mode)
 
-  // From the end event (has_end false: the trace stops early).
+  // From the end event (has_end false: the trace stops early). When it has
+  // no unanswered counts (live mode), they are counted from the requests.
   bool has_end = false;
   bool storm = false;
   int64_t total_messages = 0;
@@ -123,12 +126,36 @@ struct RunStats {
   std::map<std::string, std::vector<int64_t>> messages_per_second;
   std::map<std::string, int64_t> fates;  // delivered, dropped, partition ...
 
+  // A live trace has no role events (the replicas are other processes):
+  // roles are then inferred from what each replica sends (roles_inferred):
+  // a vote means candidate (precandidate for a pre-vote), a message naming
+  // itself leader means leader, anything else follower, at the message's
+  // term.
+  bool roles_inferred = false;
   std::vector<std::vector<RoleInterval>> roles;  // [replica]
   std::vector<LeaderElected> elections;
   std::vector<KillRecord> kills;
   std::vector<PartitionPeriod> partitions;
   std::vector<DropPeriod> drop_periods;
   std::vector<FaultRecord> faults;
+};
+
+// Builds RunStats one event at a time, in trace order, so that a large
+// trace need not be held in memory.
+class RunStatsBuilder {
+ public:
+  RunStatsBuilder();
+  ~RunStatsBuilder();
+  RunStatsBuilder(const RunStatsBuilder&) = delete;
+  RunStatsBuilder& operator=(const RunStatsBuilder&) = delete;
+
+  void Add(const TraceEvent& event);
+  // Call once, after the last event.
+  RunStats Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
 };
 
 // `events` as ReadTrace returns them (time-ordered).

@@ -187,5 +187,76 @@ TEST(RunStatsTest, AnUnhealedPartitionLastsToTheEnd) {
   EXPECT_FALSE(s.has_end);
 }
 
+// A live trace: no role events, no replica count; roles come from what the
+// replicas send.
+TEST(RunStatsTest, LiveTraceRolesAreInferredFromMessages) {
+  auto route = [](int64_t t, const std::string& src, const std::string& leader,
+                  const std::string& type, int term, bool pre_vote = false) {
+    std::string body =
+        type == "vote" ? ",\"term\":" + std::to_string(term) +
+                             ",\"last_index\":0,\"last_term\":0,\"pre_vote\":" +
+                             (pre_vote ? "true" : "false")
+                       : ",\"term\":" + std::to_string(term) +
+                             ",\"prev_index\":0,\"prev_term\":0,\"entries\":0,"
+                             "\"commit\":0";
+    return "{\"t\":" + std::to_string(t) + ",\"ev\":\"route\",\"src\":\"" +
+           src + "\",\"dst\":\"FFFF\",\"leader\":\"" + leader +
+           "\",\"type\":\"" + type + "\"" + body +
+           ",\"to\":\"0000\",\"fate\":\"delivered\",\"duplicate\":false,"
+           "\"extra_us\":0}\n";
+  };
+  RunStats s = ComputeRunStats(Events(
+      "{\"t\":0,\"ev\":\"run\",\"scenario\":\"s\",\"seed\":1,\"binary\":"
+      "\"b\",\"logs\":\"l\"}\n"
+      "{\"t\":1,\"ev\":\"start\",\"replica\":\"0000\"}\n"
+      "{\"t\":2,\"ev\":\"start\",\"replica\":\"0001\"}\n" +
+      route(10, "0001", "FFFF", "vote", 1, /*pre_vote=*/true) +
+      route(20, "0001", "FFFF", "vote", 1) +
+      route(30, "0001", "0001", "append", 1) +
+      route(31, "0001", "0001", "append", 1) +  // no change
+      route(40, "0000", "0001", "append", 1) +  // odd, but a follower
+      Request(50, "get", "G1") + Request(60, "put", "P1") +
+      Request(70, "put", "P2") + Reply(80, "ok", "P2", 10) +
+      "{\"t\":90,\"ev\":\"end\",\"storm\":false,\"total_messages\":5}\n"));
+  EXPECT_TRUE(s.live);
+  EXPECT_EQ(s.replicas, 2);
+  EXPECT_EQ(s.requests_planned, -1);
+  EXPECT_TRUE(s.roles_inferred);
+  ASSERT_EQ(s.roles.size(), 2u);
+  const std::vector<RoleInterval>& r1 = s.roles[1];
+  ASSERT_EQ(r1.size(), 5u);
+  EXPECT_EQ(r1[0].role, "down");
+  EXPECT_EQ(r1[1].role, "follower");
+  EXPECT_EQ(r1[2].role, "precandidate");
+  EXPECT_EQ(r1[2].term, 0);  // a pre-vote does not take the term
+  EXPECT_EQ(r1[3].role, "candidate");
+  EXPECT_EQ(r1[3].start, 20);
+  EXPECT_EQ(r1[4].role, "leader");
+  EXPECT_EQ(r1[4].start, 30);
+  EXPECT_EQ(r1[4].end, 90);
+  ASSERT_EQ(s.elections.size(), 1u);
+  EXPECT_EQ(s.elections[0].replica, 1);
+  EXPECT_EQ(s.elections[0].term, 1);
+  EXPECT_EQ(s.roles[0].back().role, "follower");
+  EXPECT_EQ(s.roles[0].back().term, 1);
+  // The end event has no unanswered counts: counted from the requests.
+  EXPECT_EQ(s.unanswered_gets, 1);
+  EXPECT_EQ(s.unanswered_puts, 1);
+}
+
+TEST(RunStatsTest, RoleEventsWinOverInference) {
+  RunStats s = ComputeRunStats(Events(
+      "{\"t\":0,\"ev\":\"run\",\"scenario\":\"s\",\"seed\":1,"
+      "\"replicas\":1,\"requests\":0}\n"
+      "{\"t\":1,\"ev\":\"start\",\"replica\":\"0000\"}\n"
+      "{\"t\":5,\"ev\":\"role\",\"replica\":\"0000\",\"role\":\"leader\","
+      "\"term\":3}\n" +
+      Route(6, "vote", "delivered")));
+  EXPECT_FALSE(s.live);
+  EXPECT_FALSE(s.roles_inferred);
+  EXPECT_EQ(s.roles[0].back().role, "leader");
+  EXPECT_EQ(s.roles[0].back().term, 3);
+}
+
 }  // namespace
 }  // namespace stepwise::analysis

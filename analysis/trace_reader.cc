@@ -2,20 +2,17 @@
 
 #include <cstdint>
 #include <fstream>
-#include <limits>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <string_view>
 #include <utility>
+
+#include "analysis/flat_json.h"
 
 namespace stepwise::analysis {
 namespace {
 
-using Json = nlohmann::json;
-
 struct KindName {
   EventKind kind;
-  const char* name;
+  std::string_view name;  // of a string literal, so null-terminated
 };
 
 constexpr KindName kKinds[] = {
@@ -36,6 +33,7 @@ constexpr KindName kKinds[] = {
     {EventKind::kLeader, "leader"},
     {EventKind::kCommit, "commit"},
     {EventKind::kCrash, "crash"},
+    {EventKind::kViolation, "violation"},
     {EventKind::kFault, "fault"},
     {EventKind::kEnd, "end"},
 };
@@ -64,63 +62,63 @@ bool ParseNode(std::string_view s, Node* out) {
 // later calls are no-ops, so a kind's fields can be read in one sequence.
 class Fields {
  public:
-  explicit Fields(const Json& j) : j_(j) {}
+  explicit Fields(const FlatObject& j) : j_(j) {}
 
   const std::string& error() const { return error_; }
   bool ok() const { return error_.empty(); }
 
   void Int(const char* key, int64_t* out, bool required = true) {
-    const Json* v = Find(key, required);
+    const FlatField* v = Find(key, required);
     if (v == nullptr) return;
-    if (v->is_number_unsigned()) {
-      uint64_t u = v->get<uint64_t>();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        Fail(key, "integer out of range");
-        return;
-      }
-      *out = static_cast<int64_t>(u);
-    } else if (v->is_number_integer()) {
-      *out = v->get<int64_t>();
+    if (v->kind == FlatField::Kind::kInt) {
+      *out = v->i;
+    } else if (v->kind == FlatField::Kind::kBigInt) {
+      Fail(key, "integer out of range");
     } else {
       Fail(key, "expected integer");
     }
   }
 
   void Str(const char* key, std::string* out, bool required = true) {
-    const Json* v = Find(key, required);
+    const FlatField* v = Find(key, required);
     if (v == nullptr) return;
-    if (!v->is_string()) {
+    if (v->kind != FlatField::Kind::kString) {
       Fail(key, "expected string");
       return;
     }
-    *out = v->get<std::string>();
+    out->assign(v->str);
   }
 
   void Bool(const char* key, bool* out, bool required = true) {
-    const Json* v = Find(key, required);
+    const FlatField* v = Find(key, required);
     if (v == nullptr) return;
-    if (!v->is_boolean()) {
+    if (v->kind != FlatField::Kind::kBool) {
       Fail(key, "expected boolean");
       return;
     }
-    *out = v->get<bool>();
+    *out = v->b;
   }
 
   void Double(const char* key, std::optional<double>* out) {
-    const Json* v = Find(key, /*required=*/false);
+    const FlatField* v = Find(key, /*required=*/false);
     if (v == nullptr) return;
-    if (!v->is_number()) {
+    if (v->kind != FlatField::Kind::kInt &&
+        v->kind != FlatField::Kind::kBigInt &&
+        v->kind != FlatField::Kind::kDouble) {
       Fail(key, "expected number");
       return;
     }
-    *out = v->get<double>();
+    *out = v->d;
   }
 
   void Id(const char* key, Node* out, bool required = true) {
-    std::string s;
-    Str(key, &s, required);
-    if (!ok() || (!required && !j_.contains(key))) return;
-    if (!ParseNode(s, out)) Fail(key, "expected a node id (4 hex digits)");
+    const FlatField* v = Find(key, required);
+    if (v == nullptr) return;
+    if (v->kind != FlatField::Kind::kString) {
+      Fail(key, "expected string");
+    } else if (!ParseNode(v->str, out)) {
+      Fail(key, "expected a node id (4 hex digits)");
+    }
   }
 
   // A partition side: node ids separated by single spaces (may be empty).
@@ -142,24 +140,37 @@ class Fields {
     }
   }
 
-  bool Has(const char* key) const { return j_.contains(key); }
+  // Every value of a key that may repeat, in order.
+  void Ids(const char* key, std::vector<Node>* out) {
+    for (const FlatField& f : j_.fields()) {
+      if (!ok()) return;
+      if (f.key != key) continue;
+      Node n;
+      if (f.kind != FlatField::Kind::kString) {
+        Fail(key, "expected string");
+      } else if (!ParseNode(f.str, &n)) {
+        Fail(key, "expected a node id (4 hex digits)");
+      } else {
+        out->push_back(n);
+      }
+    }
+  }
+
+  bool Has(const char* key) const { return j_.Find(key) != nullptr; }
 
  private:
-  const Json* Find(const char* key, bool required) {
+  const FlatField* Find(const char* key, bool required) {
     if (!ok()) return nullptr;
-    auto it = j_.find(key);
-    if (it == j_.end()) {
-      if (required) Fail(key, "missing");
-      return nullptr;
-    }
-    return &*it;
+    const FlatField* f = j_.Find(key);
+    if (f == nullptr && required) Fail(key, "missing");
+    return f;
   }
 
   void Fail(const char* key, const std::string& what) {
     if (ok()) error_ = std::string("field \"") + key + "\": " + what;
   }
 
-  const Json& j_;
+  const FlatObject& j_;
   std::string error_;
 };
 
@@ -170,15 +181,16 @@ void ReadMessage(Fields& f, TracedMessage* m) {
   f.Str("type", &m->type);
   if (!f.ok()) return;
   const std::string& type = m->type;
-  std::string ignored_s;
   int64_t ignored_i;
   bool ignored_b;
   if (type == "get" || type == "put" || type == "ok" || type == "redirect" ||
       type == "fail") {
     f.Str("mid", &m->mid);
-    if (type == "get" || type == "put") f.Str("key", &ignored_s);
-    if (type == "put") f.Str("value", &ignored_s);
-    if (type == "ok") f.Str("value", &ignored_s, /*required=*/false);
+    if (type == "get" || type == "put") f.Str("key", &m->key);
+    if (type == "put" || (type == "ok" && f.Has("value"))) {
+      f.Str("value", &m->value);
+      m->has_value = true;
+    }
   } else if (type == "vote" || type == "vote_reply") {
     f.Int("term", &m->term);
     if (type == "vote") {
@@ -187,7 +199,7 @@ void ReadMessage(Fields& f, TracedMessage* m) {
     } else {
       f.Bool("granted", &ignored_b);
     }
-    f.Bool("pre_vote", &ignored_b);
+    f.Bool("pre_vote", &m->pre_vote);
   } else if (type == "append") {
     f.Int("term", &m->term);
     f.Int("prev_index", &ignored_i);
@@ -205,13 +217,15 @@ void ReadMessage(Fields& f, TracedMessage* m) {
   // body is not checked, but the envelope above was.
 }
 
-void ReadBody(Fields& f, const Json& j, TraceEvent* e) {
+void ReadBody(Fields& f, TraceEvent* e) {
   switch (e->kind) {
     case EventKind::kRun:
       f.Str("scenario", &e->scenario);
       f.Int("seed", &e->seed);
-      f.Int("replicas", &e->replicas);
-      f.Int("requests", &e->requests);
+      // Live mode knows neither in advance; it names the replica binary.
+      f.Int("replicas", &e->replicas, /*required=*/false);
+      f.Int("requests", &e->requests, /*required=*/false);
+      f.Str("binary", &e->binary, /*required=*/false);
       break;
     case EventKind::kStart:
     case EventKind::kHello:
@@ -220,27 +234,39 @@ void ReadBody(Fields& f, const Json& j, TraceEvent* e) {
       break;
     case EventKind::kRequest:
       ReadMessage(f, &e->msg);
+      e->has_msg = true;
       f.Bool("retry", &e->retry);
       break;
     case EventKind::kRequestLost:
     case EventKind::kDeliver:
       ReadMessage(f, &e->msg);
+      e->has_msg = true;
       break;
     case EventKind::kGetNotGenerated:
       f.Int("request", &e->request);
       break;
     case EventKind::kReply:
       ReadMessage(f, &e->msg);
+      e->has_msg = true;
       f.Str("verdict", &e->verdict);
       f.Int("latency_us", &e->latency_us);
       break;
     case EventKind::kIncorrect:
+      // Live mode: a datagram that could not be decoded has no message.
+      if (f.Has("src") || f.Has("type")) {
+        ReadMessage(f, &e->msg);
+        e->has_msg = true;
+      }
+      f.Str("why", &e->why);
+      break;
     case EventKind::kLost:
       ReadMessage(f, &e->msg);
+      e->has_msg = true;
       f.Str("why", &e->why);
       break;
     case EventKind::kRoute:
       ReadMessage(f, &e->msg);
+      e->has_msg = true;
       f.Id("to", &e->to);
       f.Str("fate", &e->fate);
       f.Bool("duplicate", &e->duplicate);
@@ -269,16 +295,18 @@ void ReadBody(Fields& f, const Json& j, TraceEvent* e) {
       f.Id("replica", &e->replica);
       f.Str("what", &e->what);
       break;
+    case EventKind::kViolation:
+      f.Id("replica", &e->replica);
+      f.Str("property", &e->what);
+      f.Str("detail", &e->note);
+      break;
     case EventKind::kFault:
       f.Str("kind", &e->fault_kind);
-      if (f.Has("killed")) {
-        Node n;
-        f.Id("killed", &n);
-        if (f.ok()) e->killed.push_back(n);
-      }
+      // One "killed" key per replica killed.
+      f.Ids("killed", &e->killed);
       for (int s = 0; f.ok(); ++s) {
         std::string key = "side" + std::to_string(s);
-        if (!j.contains(key)) break;
+        if (!f.Has(key.c_str())) break;
         e->sides.emplace_back();
         f.IdList(key.c_str(), &e->sides.back());
       }
@@ -288,82 +316,56 @@ void ReadBody(Fields& f, const Json& j, TraceEvent* e) {
     case EventKind::kEnd:
       f.Bool("storm", &e->storm);
       f.Int("total_messages", &e->total_messages);
-      f.Int("unanswered_gets", &e->unanswered_gets);
-      f.Int("unanswered_puts", &e->unanswered_puts);
+      // Live mode leaves the unanswered counts to the report.
+      f.Int("unanswered_gets", &e->unanswered_gets, /*required=*/false);
+      f.Int("unanswered_puts", &e->unanswered_puts, /*required=*/false);
       break;
   }
-}
-
-// The trace writes one "killed" key per replica a fault killed; a JSON
-// object keeps only the last of repeated keys, so collect them all here.
-std::vector<std::string> AllKilled(const std::string& text) {
-  std::vector<std::string> values;
-  bool next_is_killed = false;
-  Json::parser_callback_t cb = [&](int depth, Json::parse_event_t event,
-                                   Json& parsed) {
-    if (depth == 1 && event == Json::parse_event_t::key) {
-      next_is_killed = parsed.is_string() && parsed == "killed";
-    } else if (depth == 1 && event == Json::parse_event_t::value) {
-      if (next_is_killed && parsed.is_string()) {
-        values.push_back(parsed.get<std::string>());
-      }
-      next_is_killed = false;
-    }
-    return true;
-  };
-  Json::parse(text, cb, /*allow_exceptions=*/false);
-  return values;
 }
 
 }  // namespace
 
 const char* EventKindName(EventKind kind) {
   for (const KindName& k : kKinds) {
-    if (k.kind == kind) return k.name;
+    if (k.kind == kind) return k.name.data();
   }
   return "?";
 }
 
 std::string ParseTraceLine(const std::string& text, TraceEvent* e) {
-  Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return "not valid JSON (truncated line?)";
-  if (!j.is_object()) return "expected a JSON object";
+  // One parser per thread: its buffers are reused from line to line.
+  thread_local FlatObject j;
+  const std::string error = j.Parse(text);
+  if (error == "expected a JSON object") return error;
+  if (!error.empty()) return "not valid JSON: " + error;
   Fields f(j);
   f.Int("t", &e->t);
+  const FlatField* ev_field = j.Find("ev");
   std::string ev;
   f.Str("ev", &ev);
   if (!f.ok()) return f.error();
   if (e->t < 0) return "field \"t\": negative time";
+  const std::string_view ev_name = ev_field->str;
   bool known = false;
   for (const KindName& k : kKinds) {
-    if (ev == k.name) {
+    if (ev_name == k.name) {
       e->kind = k.kind;
       known = true;
       break;
     }
   }
   if (!known) return "unknown event kind \"" + ev + "\"";
-  ReadBody(f, j, e);
-  if (!f.ok()) return f.error();
-  if (e->kind == EventKind::kFault && !e->killed.empty() &&
-      text.find("\"killed\"") != text.rfind("\"killed\"")) {
-    e->killed.clear();
-    for (const std::string& s : AllKilled(text)) {
-      Node n;
-      if (!ParseNode(s, &n)) {
-        return "field \"killed\": expected a node id (4 hex digits)";
-      }
-      e->killed.push_back(n);
-    }
-  }
-  return "";
+  ReadBody(f, e);
+  return f.error();
 }
 
-ReadResult ReadTrace(std::istream& in, const std::string& name) {
-  ReadResult result;
+std::string ForEachTraceEvent(
+    std::istream& in, const std::string& name,
+    const std::function<void(const TraceEvent&)>& visit) {
   std::string text;
   int line = 0;
   int64_t last_t = 0;
+  bool any = false;
   while (std::getline(in, text)) {
     ++line;
     if (!text.empty() && text.back() == '\r') text.pop_back();
@@ -375,20 +377,21 @@ ReadResult ReadTrace(std::istream& in, const std::string& name) {
       error = "field \"t\": time goes backwards (" + std::to_string(e.t) +
               " after " + std::to_string(last_t) + ")";
     }
-    if (!error.empty()) {
-      result.events.clear();
-      result.error = name + ":" + std::to_string(line) + ": " + error;
-      return result;
-    }
+    if (!error.empty()) return name + ":" + std::to_string(line) + ": " + error;
     last_t = e.t;
-    result.events.push_back(std::move(e));
+    any = true;
+    visit(e);
   }
-  if (in.bad()) {
-    result.error = name + ":" + std::to_string(line + 1) + ": read error";
-    result.events.clear();
-  } else if (result.events.empty()) {
-    result.error = name + ": no events (empty trace)";
-  }
+  if (in.bad()) return name + ":" + std::to_string(line + 1) + ": read error";
+  if (!any) return name + ": no events (empty trace)";
+  return "";
+}
+
+ReadResult ReadTrace(std::istream& in, const std::string& name) {
+  ReadResult result;
+  result.error = ForEachTraceEvent(
+      in, name, [&result](const TraceEvent& e) { result.events.push_back(e); });
+  if (!result.ok()) result.events.clear();
   return result;
 }
 

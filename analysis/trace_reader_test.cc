@@ -78,6 +78,65 @@ TEST(TraceReaderTest, KeepsEveryRepeatedKilledKey) {
   EXPECT_EQ(r.events[0].killed, (std::vector<Node>{1, 3}));
 }
 
+TEST(TraceReaderTest, ReadsASafetyViolation) {
+  ReadResult r = Read(
+      R"({"t":9,"ev":"violation","replica":"0002","property":"log_matching","detail":"index 4"})");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.events[0].kind, EventKind::kViolation);
+  EXPECT_EQ(r.events[0].replica, 2);
+  EXPECT_EQ(r.events[0].what, "log_matching");
+  EXPECT_EQ(r.events[0].note, "index 4");
+}
+
+TEST(TraceReaderTest, KeepsKeysAndValues) {
+  ReadResult r = Read(
+      R"({"t":1,"ev":"request","src":"0015","dst":"0000","leader":"FFFF","type":"put","mid":"M","key":"k","value":"v","retry":false})"
+      "\n"
+      R"({"t":2,"ev":"reply","src":"0000","dst":"0015","leader":"0000","type":"ok","mid":"G","value":"","verdict":"ok","latency_us":1})"
+      "\n"
+      R"({"t":3,"ev":"reply","src":"0000","dst":"0015","leader":"0000","type":"ok","mid":"P","verdict":"ok","latency_us":1})"
+      "\n");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.events[0].msg.key, "k");
+  EXPECT_EQ(r.events[0].msg.value, "v");
+  EXPECT_TRUE(r.events[0].msg.has_value);
+  EXPECT_TRUE(r.events[1].msg.has_value);  // an empty value is a value
+  EXPECT_EQ(r.events[1].msg.value, "");
+  EXPECT_FALSE(r.events[2].msg.has_value);
+}
+
+TEST(TraceReaderTest, ReadsLiveModeLines) {
+  ReadResult r = Read(
+      R"({"t":0,"ev":"run","scenario":"s.json","seed":1,"binary":"/x/3700kvstore","logs":"/tmp/l"})"
+      "\n"
+      R"({"t":5,"ev":"incorrect","why":"unreadable datagram from 0001: not JSON"})"
+      "\n"
+      R"({"t":9,"ev":"end","storm":false,"total_messages":455})"
+      "\n");
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.events[0].replicas, -1);
+  EXPECT_EQ(r.events[0].requests, -1);
+  EXPECT_EQ(r.events[0].binary, "/x/3700kvstore");
+  EXPECT_FALSE(r.events[1].has_msg);
+  EXPECT_EQ(r.events[1].why, "unreadable datagram from 0001: not JSON");
+  EXPECT_EQ(r.events[2].total_messages, 455);
+  EXPECT_EQ(r.events[2].unanswered_gets, -1);
+}
+
+TEST(TraceReaderTest, StreamsEventsInOrderAndStopsAtTheFirstError) {
+  std::istringstream in(
+      "{\"t\":1,\"ev\":\"timer\",\"replica\":\"0000\"}\n"
+      "{\"t\":2,\"ev\":\"timer\",\"replica\":\"0001\"}\n"
+      "{\"t\":3,\"ev\":\"timer\"}\n"
+      "{\"t\":4,\"ev\":\"timer\",\"replica\":\"0002\"}\n");
+  std::vector<int> seen;
+  EXPECT_EQ(ForEachTraceEvent(
+                in, "x.jsonl",
+                [&](const TraceEvent& e) { seen.push_back(e.replica); }),
+            "x.jsonl:3: field \"replica\": missing");
+  EXPECT_EQ(seen, (std::vector<int>{0, 1}));
+}
+
 TEST(TraceReaderTest, ToleratesBlankLinesAndCrLf) {
   ReadResult r = Read("{\"t\":1,\"ev\":\"timer\",\"replica\":\"0000\"}\r\n\n");
   ASSERT_TRUE(r.ok()) << r.error;
@@ -103,8 +162,9 @@ const char kLine1[] = "{\"t\":0,\"ev\":\"start\",\"replica\":\"0000\"}\n";
 INSTANTIATE_TEST_SUITE_P(
     Errors, BadTraceTest,
     testing::Values(
-        BadCase{std::string(kLine1) + "{\"t\":1,\"ev\":\"tim",
-                "run.jsonl:2: not valid JSON (truncated line?)"},
+        BadCase{
+            std::string(kLine1) + "{\"t\":1,\"ev\":\"tim",
+            "run.jsonl:2: not valid JSON: unexpected end (truncated line?)"},
         BadCase{std::string(kLine1) + kLine1 +
                     "{\"t\":\"5\",\"ev\":\"timer\",\"replica\":\"0000\"}\n",
                 "run.jsonl:3: field \"t\": expected integer"},

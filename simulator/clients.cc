@@ -79,10 +79,20 @@ NodeId Clients::PickTarget(NodeId preferred, const Hub& hub) {
 }
 
 Message Clients::Send(int request, NodeId target, Micros now) {
-  const Request& r = requests_[request];
+  Request& r = requests_[request];
+  if (r.first_sent == kNever) r.first_sent = now;
   const Client& c = clients_[r.client];
   std::string mid = NewMid();
-  mids_.emplace(mid, Mid{request, now, MidState::kOutstanding});
+  mids_.emplace(mid, Mid{request, now, MidState::kOutstanding, ops_.size()});
+  Operation op;
+  op.id = ops_.size() + 1;
+  op.client = c.id;
+  op.kind = r.is_get ? Operation::Kind::kGet : Operation::Kind::kPut;
+  op.key = r.key;
+  if (!r.is_get) op.value = r.value;
+  op.invoke = now;
+  op.outcome = Operation::Outcome::kUnknown;  // until an ok says otherwise
+  ops_.push_back(std::move(op));
   Message m;
   m.src = c.id;
   m.dst = target;
@@ -168,7 +178,7 @@ ReplyOutcome Clients::OnReply(const Message& reply, Micros now,
     return out;
   }
   Mid& mid = it->second;
-  const Request& r = requests_[mid.request];
+  Request& r = requests_[mid.request];
   Client& c = clients_[r.client];
   switch (mid.state) {
     case MidState::kRedirected:
@@ -188,10 +198,15 @@ ReplyOutcome Clients::OnReply(const Message& reply, Micros now,
   }
   out.latency = now - mid.sent;
   stats_.latencies.push_back(out.latency);
+  Operation& op = ops_[mid.op];
+  op.complete = now;
   switch (body->kind) {
     case ReplyKind::kOk: {
       mid.state = MidState::kOk;
       out.verdict = Verdict::kOk;
+      op.outcome = Operation::Outcome::kOk;
+      r.ok_at = now;
+      if (r.is_get) op.value = body->value.value_or("");
       c.leader = IsReplicaId(replicas_, reply.leader) ? reply.leader : kNoNode;
       if (r.is_get) {
         ++stats_.gets_ok;
@@ -228,6 +243,29 @@ ReplyOutcome Clients::OnReply(const Message& reply, Micros now,
   // is alive, else to a random living replica.
   ++stats_.retries;
   out.resend = Send(mid.request, PickTarget(reply.leader, hub), now);
+  return out;
+}
+
+History Clients::history() const {
+  History h;
+  h.operations.reserve(ops_.size());
+  for (const Operation& op : ops_) {
+    // A get that got no ok says nothing about the store.
+    if (op.kind == Operation::Kind::kGet &&
+        op.outcome != Operation::Outcome::kOk) {
+      continue;
+    }
+    h.operations.push_back(op);
+  }
+  return h;
+}
+
+std::vector<RequestTiming> Clients::request_timings() const {
+  std::vector<RequestTiming> out;
+  out.reserve(requests_.size());
+  for (const Request& r : requests_) {
+    out.push_back(RequestTiming{r.is_get, r.first_sent, r.ok_at});
+  }
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/history.h"
 #include "replica/messages.h"
 #include "replica/rng.h"
 #include "replica/types.h"
@@ -37,6 +38,14 @@ struct ClientStats {
   int64_t unanswered_puts = 0;
   std::vector<std::string> incorrect_details;  // the first few
   std::vector<Micros> latencies;  // first reply to each MID, in order
+};
+
+// One scheduled request, from its first send to its first ok (through any
+// re-sends), for the liveness check.
+struct RequestTiming {
+  bool is_get = false;
+  Micros first_sent = kNever;
+  Micros ok_at = kNever;  // kNever: never answered ok
 };
 
 // What became of one reply.
@@ -77,6 +86,12 @@ class Clients {
   void Finish();
   const ClientStats& stats() const { return stats_; }
 
+  // Every request sent so far, as the linearizability checker reads it
+  // (analysis/history.h): one operation per MID, a re-send being a new one.
+  History history() const;
+  // Every request generated so far, in schedule order.
+  std::vector<RequestTiming> request_timings() const;
+
  private:
   struct Planned {
     Micros due = 0;
@@ -96,12 +111,15 @@ class Clients {
     bool is_get = false;
     std::string key;
     std::string value;
+    Micros first_sent = kNever;
+    Micros ok_at = kNever;
   };
   enum class MidState { kOutstanding, kOk, kRedirected, kFailed };
   struct Mid {
     int request = 0;
     Micros sent = 0;
     MidState state = MidState::kOutstanding;
+    size_t op = 0;  // index into ops_
   };
 
   std::string RandomHex(size_t n);
@@ -115,6 +133,7 @@ class Clients {
   std::vector<Client> clients_;
   std::vector<Request> requests_;
   std::map<std::string, Mid> mids_;
+  std::vector<Operation> ops_;  // in the order sent
   Rng keys_rng_;
   Rng target_rng_;
   ClientStats stats_;

@@ -9,6 +9,7 @@
 
 #include "simulator/replica_node.h"
 #include "simulator/report.h"
+#include "simulator/safety.h"
 #include "simulator/scenario.h"
 #include "simulator/simulation.h"
 
@@ -22,7 +23,10 @@ TEST_P(ScenarioPasses, AllCorrectnessChecks) {
   const auto& [path, seed] = GetParam();
   ParseResult p = LoadScenario(path);
   ASSERT_TRUE(p.ok) << p.error;
-  RunResult run = Simulate(p.scenario, seed, ReplicaNodeFactory());
+  RunResult run = SimulateChecked(p.scenario, seed, ReplicaNodeFactory());
+  ASSERT_TRUE(run.raft_checked);
+  ASSERT_EQ(run.history_verdict, kLinearizableVerdict)
+      << path << " --seed=" << seed;
   Report report = Evaluate(p.scenario, run);
   std::string failed;
   for (const Check& c : report.checks) {
@@ -31,6 +35,10 @@ TEST_P(ScenarioPasses, AllCorrectnessChecks) {
   for (const std::string& d : run.clients.incorrect_details) failed += d + "; ";
   EXPECT_TRUE(report.passed) << path << " --seed=" << seed << ": " << failed;
   EXPECT_FALSE(run.storm);
+  for (const SafetyFinding& f : run.safety) {
+    ADD_FAILURE() << path << " --seed=" << seed << ": " << f.property << ": "
+                  << f.detail;
+  }
 }
 
 std::string Name(

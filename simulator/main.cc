@@ -6,18 +6,24 @@
 // when every correctness check passed, 1 when one failed, 2 for a bad
 // command line or a bad scenario.
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "analysis/html_from_trace.h"
+#include "simulator/cli_util.h"
 #include "simulator/live/live_run.h"
 #include "simulator/replica_node.h"
 #include "simulator/report.h"
+#include "simulator/safety.h"
 #include "simulator/scenario.h"
 #include "simulator/simulation.h"
 
@@ -25,13 +31,14 @@ namespace stepwise::sim {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: simulator SCENARIO.json [--seed=N] [--trace=FILE] [--json] "
-    "[--live [--binary=PATH]]\n";
+    "usage: simulator SCENARIO.json [--seed=N] [--trace=FILE] [--html=FILE] "
+    "[--json] [--live [--binary=PATH]]\n";
 
 struct Options {
   std::string scenario;
   std::optional<uint64_t> seed;
   std::string trace;
+  std::string html;
   bool json = false;
   bool live = false;
   std::string binary;
@@ -40,28 +47,6 @@ struct Options {
 [[noreturn]] void UsageError(const std::string& message) {
   std::fprintf(stderr, "simulator: %s\n", message.c_str());
   std::exit(2);
-}
-
-// `bazel run` changes the working directory; paths on the command line are
-// meant relative to where the user typed it.
-std::string Resolve(const std::string& path) {
-  if (path.empty() || path[0] == '/') return path;
-  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
-  if (cwd == nullptr || *cwd == '\0') return path;
-  return std::string(cwd) + "/" + path;
-}
-
-bool ParseUint64(std::string_view text, uint64_t* out) {
-  if (text.empty() || text.size() > 20) return false;
-  uint64_t v = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    uint64_t next = v * 10 + static_cast<uint64_t>(c - '0');
-    if (next / 10 != v) return false;  // overflow
-    v = next;
-  }
-  *out = v;
-  return true;
 }
 
 Options ParseArgs(int argc, char** argv) {
@@ -100,6 +85,8 @@ Options ParseArgs(int argc, char** argv) {
       o.seed = seed;
     } else if (name == "--trace") {
       o.trace = need_value();
+    } else if (name == "--html") {
+      o.html = need_value();
     } else if (name == "--json") {
       no_value();
       o.json = true;
@@ -117,13 +104,36 @@ Options ParseArgs(int argc, char** argv) {
   return o;
 }
 
+// The run's report as a page (analysis/html_from_trace.h).
+// `name` names the trace in the page and in errors.
+bool WriteHtml(const std::string& trace_path, const std::string& name,
+               const std::string& html_path) {
+  std::ifstream in(trace_path, std::ios::binary);
+  std::string html;
+  std::string error = analysis::RenderHtmlFromTrace(in, name, &html);
+  if (!error.empty()) {
+    std::fprintf(stderr, "simulator: --html: %s\n", error.c_str());
+    return false;
+  }
+  std::ofstream out(ResolveUserPath(html_path),
+                    std::ios::binary | std::ios::trunc);
+  out << html;
+  if (!out) {
+    std::fprintf(stderr, "simulator: --html: cannot write '%s'\n",
+                 html_path.c_str());
+    return false;
+  }
+  std::fprintf(stderr, "report written to %s\n", html_path.c_str());
+  return true;
+}
+
 int Main(int argc, char** argv) {
   Options o = ParseArgs(argc, argv);
-  ParseResult parsed = LoadScenario(Resolve(o.scenario));
+  ParseResult parsed = LoadScenario(ResolveUserPath(o.scenario));
   if (!parsed.ok) {
     // The error names the file as the user gave it.
     std::string error = parsed.error;
-    std::string resolved = Resolve(o.scenario);
+    std::string resolved = ResolveUserPath(o.scenario);
     if (error.compare(0, resolved.size(), resolved) == 0) {
       error = o.scenario + error.substr(resolved.size());
     }
@@ -134,12 +144,25 @@ int Main(int argc, char** argv) {
   scenario.path = o.scenario;
   const uint64_t seed = o.seed.value_or(scenario.seed.value_or(1));
 
+  // --html reads the run's trace: the --trace file, else a temporary one.
+  std::string trace_path = ResolveUserPath(o.trace);
+  bool temporary_trace = false;
+  if (trace_path.empty() && !o.html.empty()) {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "stepwise-trace-XXXXXX")
+            .string();
+    int fd = mkstemp(pattern.data());
+    if (fd < 0) UsageError("--html: cannot create a temporary trace file");
+    close(fd);
+    trace_path = pattern;
+    temporary_trace = true;
+  }
   std::ofstream trace_file;
-  if (!o.trace.empty()) {
-    trace_file.open(Resolve(o.trace), std::ios::binary | std::ios::trunc);
+  if (!trace_path.empty()) {
+    trace_file.open(trace_path, std::ios::binary | std::ios::trunc);
     if (!trace_file) UsageError("--trace: cannot write '" + o.trace + "'");
   }
-  std::ostream* trace = o.trace.empty() ? nullptr : &trace_file;
+  std::ostream* trace = trace_path.empty() ? nullptr : &trace_file;
 
   std::string replay = "bazel run //simulator -- " + o.scenario +
                        " --seed=" + std::to_string(seed) +
@@ -149,22 +172,28 @@ int Main(int argc, char** argv) {
   uint64_t events = 0;
   if (o.live) {
     std::string error;
-    std::optional<RunResult> live =
-        RunLive(scenario, seed, Resolve(o.binary), argv[0], trace, &error);
+    std::optional<RunResult> live = RunLive(
+        scenario, seed, ResolveUserPath(o.binary), argv[0], trace, &error);
     if (!live) {
       std::fprintf(stderr, "simulator: --live: %s\n", error.c_str());
       return 2;
     }
     run = *live;
+    CheckFinishedRun(scenario, &run);
   } else {
-    Simulation sim(scenario, seed, ReplicaNodeFactory(), trace);
-    run = sim.Run();
-    events = sim.events_run();
+    run = SimulateChecked(scenario, seed, ReplicaNodeFactory(), trace, &events);
   }
   const double wall = std::chrono::duration<double>(
                           std::chrono::steady_clock::now() - wall_start)
                           .count();
   if (trace_file.is_open()) trace_file.close();
+  if (!o.html.empty() &&
+      !WriteHtml(trace_path,
+                 temporary_trace ? "the run's trace (not kept)" : o.trace,
+                 o.html)) {
+    return 2;
+  }
+  if (temporary_trace) std::filesystem::remove(trace_path);
 
   Report report = Evaluate(scenario, run);
   std::string text = o.json ? FormatJson(scenario, run, report, replay)

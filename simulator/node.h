@@ -9,11 +9,17 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include "replica/messages.h"
 #include "replica/types.h"
+#include "simulator/report.h"
+
+namespace stepwise {
+class Replica;  // replica/replica.h
+}  // namespace stepwise
 
 namespace stepwise::sim {
 
@@ -43,6 +49,20 @@ class SimNode {
   // with the hello (the shim's job for a real replica).
   virtual std::vector<Message> TakeMessages() = 0;
   virtual NodeView View() const = 0;
+  // The Raft core inside, for the safety checker (simulator/safety.h);
+  // null for stand-ins that have none.
+  virtual const Replica* core() const { return nullptr; }
+};
+
+// Watches every step of every replica; the engine stops the run at the
+// first finding.
+class StepObserver {
+ public:
+  virtual ~StepObserver() = default;
+  virtual std::optional<SafetyFinding> AfterStep(NodeId id, const SimNode& node,
+                                                 Micros now) = 0;
+  // The replica was killed or crashed: it takes no more steps.
+  virtual void Stopped(NodeId id) = 0;
 };
 
 // Builds a node that starts at `now`.

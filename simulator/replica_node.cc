@@ -12,7 +12,7 @@ namespace {
 class ReplicaNode : public SimNode {
  public:
   ReplicaNode(const NodeSpec& spec, Micros now)
-      : replica_(MakeConfig(spec), now) {
+      : replica_(SimReplicaConfig(spec), now) {
     // The shim, not the core, says hello; if the core ever does it itself,
     // the hub must not see two.
     std::vector<Message> first = Take();
@@ -40,20 +40,14 @@ class ReplicaNode : public SimNode {
     return out;
   }
 
+  const Replica* core() const override { return &replica_; }
+
   NodeView View() const override {
     return NodeView{RoleName(replica_.role()), replica_.term(),
                     replica_.leader(), replica_.commit_index()};
   }
 
  private:
-  static ReplicaConfig MakeConfig(const NodeSpec& spec) {
-    ReplicaConfig config;
-    config.id = spec.id;
-    config.peers = spec.peers;
-    config.seed = spec.seed;
-    return config;
-  }
-
   // Durable state needs no storage here: replicas are never restarted.
   std::vector<Message> Take() {
     if (!replica_.HasReady()) return {};
@@ -65,6 +59,14 @@ class ReplicaNode : public SimNode {
 };
 
 }  // namespace
+
+ReplicaConfig SimReplicaConfig(const NodeSpec& spec) {
+  ReplicaConfig config;
+  config.id = spec.id;
+  config.peers = spec.peers;
+  config.seed = spec.seed;
+  return config;
+}
 
 NodeFactory ReplicaNodeFactory() {
   return [](const NodeSpec& spec, Micros now) -> std::unique_ptr<SimNode> {

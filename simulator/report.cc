@@ -111,6 +111,40 @@ Report Evaluate(const Scenario& s, const RunResult& run) {
   check("Enough messages between replicas to be replicating",
         static_cast<double>(run.total_messages) >= floor,
         Count(run.total_messages) + " >= " + Fmt("%.0f", floor));
+  // Ours, beyond the harness: checked only when the run was watched.
+  enum class Kind { kRaft, kHistory, kLiveness };
+  auto kind_of = [](const SafetyFinding& f) {
+    if (f.property == kLinearizability) return Kind::kHistory;
+    if (f.property == kLiveness) return Kind::kLiveness;
+    return Kind::kRaft;
+  };
+  auto findings_of = [&](Kind kind) {
+    std::string names;
+    for (const SafetyFinding& f : run.safety) {
+      if (kind_of(f) != kind) continue;
+      names += (names.empty() ? "" : ", ") + f.property + " at " +
+               Fmt("%.6f", f.time / 1e6) + " s";
+    }
+    return names;
+  };
+  if (run.raft_checked) {
+    std::string found = findings_of(Kind::kRaft);
+    check("Raft safety properties held after every step", found.empty(),
+          found.empty() ? "checked" : "violated: " + found);
+  }
+  if (!run.history_verdict.empty()) {
+    std::string found = findings_of(Kind::kHistory);
+    check("Client history is linearizable",
+          found.empty() && run.history_verdict == kLinearizableVerdict,
+          run.history_verdict + " (" + Count(run.history.operations.size()) +
+              " operations)");
+  }
+  if (s.liveness_bound) {
+    std::string found = findings_of(Kind::kLiveness);
+    check("Requests answered again after the faults healed", found.empty(),
+          found.empty() ? "within " + Fmt("%g", *s.liveness_bound) + " s"
+                        : "stalled: " + found);
+  }
   report.passed = std::all_of(report.checks.begin(), report.checks.end(),
                               [](const Check& k) { return k.passed; });
 
@@ -177,6 +211,15 @@ std::string FormatText(const Scenario& s, const RunResult& run,
     out << (k.passed ? "* PASS " : "* FAIL ") << k.name << " (" << k.detail
         << ")\n";
   }
+  for (const SafetyFinding& f : run.safety) {
+    out << "\n## Safety violation: " << f.property << "\n";
+    out << "At " << Fmt("%.6f", f.time / 1e6) << " s (virtual)"
+        << (f.replica == kNoNode ? "" : ", replica " + FormatNodeId(f.replica))
+        << ": " << f.detail << "\n";
+    if (!f.events.empty()) out << "Relevant events:\n";
+    for (const std::string& e : f.events) out << "  " << e << "\n";
+    out << "\n";
+  }
   out << (report.passed ? "All correctness checks passed\n"
                         : "Some correctness checks FAILED\n");
   out << "\n## Performance tests\n";
@@ -240,6 +283,18 @@ std::string FormatJson(const Scenario& s, const RunResult& run,
         {{"name", k.name}, {"passed", k.passed}, {"detail", k.detail}});
   }
   j["checks"] = checks;
+  if (!run.history_verdict.empty()) j["history"] = run.history_verdict;
+  Json safety = Json::array();
+  for (const SafetyFinding& f : run.safety) {
+    safety.push_back(
+        {{"property", f.property},
+         {"time_s", f.time / 1e6},
+         {"replica",
+          f.replica == kNoNode ? Json(nullptr) : Json(FormatNodeId(f.replica))},
+         {"detail", f.detail},
+         {"events", f.events}});
+  }
+  j["safety"] = safety;
   j["passed"] = report.passed;
   Json metrics = Json::array();
   for (const Metric& m : report.metrics) {

@@ -8,11 +8,30 @@
 #include <string>
 #include <vector>
 
+#include "analysis/history.h"
 #include "replica/types.h"
 #include "simulator/clients.h"
 #include "simulator/scenario.h"
 
 namespace stepwise::sim {
+
+// SafetyFinding::property of a history that is not linearizable, and the
+// verdict of one that is.
+inline constexpr char kLinearizability[] = "linearizability";
+inline constexpr char kLinearizableVerdict[] = "linearizable";
+// SafetyFinding::property of a cluster that did not recover after healing.
+inline constexpr char kLiveness[] = "liveness";
+
+// What a step observer reports: a safety property that no longer holds.
+struct SafetyFinding {
+  std::string property;  // e.g. "election_safety", "linearizability"
+  Micros time = 0;       // virtual time it was seen
+  NodeId replica = kNoNode;
+  std::string detail;  // one line: the index, term, key, replicas involved
+  // The relevant events: for a Raft property, the trace's last lines up to
+  // the violation; for linearizability, the key's operations.
+  std::vector<std::string> events;
+};
 
 // Everything a run produced that the report needs (virtual or live).
 struct RunResult {
@@ -30,6 +49,15 @@ struct RunResult {
   std::vector<std::string> hub_incorrect;
   ClientStats clients;
   std::vector<std::string> notes;  // faults that could not act, ...
+
+  // Every client operation (analysis/history.h), for the linearizability
+  // check.
+  History history;
+  std::vector<RequestTiming> requests;  // for the liveness check
+  // Safety checks (simulator/safety.h). Unchecked runs leave them empty.
+  bool raft_checked = false;    // Raft's properties after every step
+  std::string history_verdict;  // "linearizable", "not linearizable", ...
+  std::vector<SafetyFinding> safety;
 };
 
 enum class Tier { kBonus, kFull, kPartial, kNone };

@@ -32,6 +32,30 @@ std::string Index(const std::string& parent, size_t i) {
   return parent + "[" + std::to_string(i) + "]";
 }
 
+// Keys and type names come from the file and may hold "\n": escaped as in
+// JSON, so that an error stays one line.
+std::string OneLine(const std::string& text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 0xf];
+    }
+  }
+  return out;
+}
+
 std::string FormatNumber(double v) {
   std::ostringstream out;
   out << v;
@@ -126,6 +150,10 @@ class Parser {
         Fail("seed", "expected an integer >= 0");
       }
       s_.seed = v->get<uint64_t>();
+    }
+    if (const Json* v = top.Take("liveness_bound")) {
+      s_.liveness_bound = Number(*v, "liveness_bound", 1e-3, 1e6,
+                                 "expected a number of seconds > 0");
     }
     if (const Json* v = top.Take("description")) {
       if (!v->is_string()) Fail("description", "expected a string");
@@ -361,17 +389,19 @@ const char* FaultTypeName(FaultType type) {
 ParseResult ParseScenario(std::string_view text, const std::string& path) {
   ParseResult result;
   Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded()) {
+  // nlohmann's lexer takes a NUL byte for the end of input and would accept
+  // "{...}\0garbage". A raw NUL is never valid JSON.
+  if (root.is_discarded() || text.find('\0') != std::string_view::npos) {
     result.error = path + ": not valid JSON";
     return result;
   }
   try {
     result.scenario = Parser().Parse(root);
   } catch (const FieldError& e) {
-    result.error = path + ": " + e.field + ": " + e.message;
+    result.error = path + ": " + OneLine(e.field + ": " + e.message);
     return result;
   } catch (const std::exception& e) {  // a json accessor; never expected
-    result.error = path + ": " + e.what();
+    result.error = path + ": " + OneLine(e.what());
     return result;
   }
   result.scenario.path = path;

@@ -80,6 +80,10 @@ struct Scenario {
   double end_wait = 2;    // seconds after the last request
   int64_t max_packets = 20000;
   std::optional<uint64_t> seed;
+  // When set, the cluster must recover after the last event: every request
+  // first sent at least this many seconds after it must be answered ok
+  // within this many seconds (simulator/liveness.h).
+  std::optional<double> liveness_bound;
   LatencyModel latency;
   std::vector<FaultEvent> events;  // sorted by time (stable)
 

@@ -13,10 +13,12 @@
 namespace stepwise::sim {
 
 Simulation::Simulation(const Scenario& scenario, uint64_t seed,
-                       NodeFactory factory, std::ostream* trace)
+                       NodeFactory factory, std::ostream* trace,
+                       StepObserver* observer)
     : scenario_(scenario),
       seed_(seed),
       factory_(std::move(factory)),
+      observer_(observer),
       trace_(trace),
       hub_(scenario, seed),
       clients_(scenario, seed),
@@ -75,6 +77,10 @@ RunResult Simulation::Run() {
   r.hub_incorrect = hub_.incorrect();
   r.clients = clients_.stats();
   r.notes = notes_;
+  r.history = clients_.history();
+  r.requests = clients_.request_timings();
+  r.raft_checked = observer_ != nullptr;
+  r.safety = findings_;
   return r;
 }
 
@@ -290,6 +296,18 @@ void Simulation::AfterStep(NodeId id, Micros now) {
     }
   }
   slot.view = view;
+  if (observer_ != nullptr && findings_.empty()) {
+    std::optional<SafetyFinding> finding =
+        observer_->AfterStep(id, *slot.node, now);
+    if (finding) {
+      trace_.Event(now, "violation")
+          .Id("replica", id)
+          .Str("property", finding->property)
+          .Str("detail", finding->detail);
+      findings_.push_back(std::move(*finding));
+      queue_.Stop();
+    }
+  }
   Emit(id, std::move(out), now + scenario_.latency.replica_us);
   UpdateWake(id, now);
 }
@@ -325,6 +343,7 @@ void Simulation::StopReplica(NodeId id) {
   slot.running = false;
   slot.inbox.clear();
   ++slot.wake_gen;
+  if (observer_ != nullptr) observer_->Stopped(id);
 }
 
 void Simulation::ApplyFault(const FaultEvent& e) {
@@ -351,8 +370,8 @@ void Simulation::ApplyFault(const FaultEvent& e) {
 }
 
 RunResult Simulate(const Scenario& scenario, uint64_t seed, NodeFactory factory,
-                   std::ostream* trace) {
-  Simulation sim(scenario, seed, std::move(factory), trace);
+                   std::ostream* trace, StepObserver* observer) {
+  Simulation sim(scenario, seed, std::move(factory), trace, observer);
   return sim.Run();
 }
 

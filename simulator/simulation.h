@@ -32,9 +32,10 @@ namespace stepwise::sim {
 
 class Simulation {
  public:
-  // `trace` may be null.
+  // `trace` and `observer` may be null. The observer sees every replica
+  // after every step; its first finding stops the run.
   Simulation(const Scenario& scenario, uint64_t seed, NodeFactory factory,
-             std::ostream* trace);
+             std::ostream* trace, StepObserver* observer = nullptr);
 
   RunResult Run();
 
@@ -86,6 +87,8 @@ class Simulation {
   const Scenario scenario_;
   const uint64_t seed_;
   NodeFactory factory_;
+  StepObserver* observer_;
+  std::vector<SafetyFinding> findings_;
   Trace trace_;
   EventQueue queue_;
   Hub hub_;
@@ -101,7 +104,8 @@ class Simulation {
 
 // One run, start to end.
 RunResult Simulate(const Scenario& scenario, uint64_t seed, NodeFactory factory,
-                   std::ostream* trace = nullptr);
+                   std::ostream* trace = nullptr,
+                   StepObserver* observer = nullptr);
 
 }  // namespace stepwise::sim
 

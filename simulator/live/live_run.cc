@@ -123,6 +123,8 @@ class LiveRun {
     for (const std::string& s : hub_.incorrect()) r.hub_incorrect.push_back(s);
     r.clients = clients_.stats();
     r.notes = notes_;
+    r.history = clients_.history();
+    r.requests = clients_.request_timings();
     return r;
   }
 

@@ -17,9 +17,10 @@ struct Result {
   std::string out;  // stdout and stderr
 };
 
-Result RunCli(const std::string& args, bool with_stderr = true) {
+Result RunBinary(const std::string& binary, const std::string& args,
+                 bool with_stderr = true) {
   std::string cmd =
-      "simulator/simulator " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+      binary + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
   Result r;
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return r;
@@ -29,6 +30,14 @@ Result RunCli(const std::string& args, bool with_stderr = true) {
   int status = pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+Result RunCli(const std::string& args, bool with_stderr = true) {
+  return RunBinary("simulator/simulator", args, with_stderr);
+}
+
+Result RunFuzz(const std::string& args) {
+  return RunBinary("simulator/fuzz", args);
 }
 
 std::string TempPath(const std::string& name) {
@@ -121,6 +130,50 @@ TEST(CliTest, AFailingRunExits1) {
   Result r = RunCli(path, false);
   EXPECT_EQ(r.code, 1) << r.out;
   EXPECT_NE(r.out.find("* FAIL "), std::string::npos);
+}
+
+TEST(CliTest, HtmlWritesTheRunReport) {
+  const std::string html = TempPath("partition.html");
+  Result r = RunCli("scenarios/partition.json --html=" + html);
+  EXPECT_EQ(r.code, 0) << r.out;
+  const std::string page = ReadFile(html);
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("Linearizable"), std::string::npos);
+  EXPECT_NE(page.find("part_hard"), std::string::npos);
+}
+
+TEST(FuzzCliTest, BadFlagsAreOneLineNamingTheFlagExit2) {
+  Result r = RunFuzz("--seeds=abc");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out,
+            "fuzz: --seeds: expected an integer >= 0, got 'abc' (see "
+            "--help)\n");
+  r = RunFuzz("--sedes=3");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "fuzz: unknown flag --sedes (see --help)\n");
+  r = RunFuzz("--seeds=0");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "fuzz: --seeds: expected at least 1 (see --help)\n");
+}
+
+TEST(FuzzCliTest, RunsSeedsAndSummarizes) {
+  Result r = RunFuzz("--seeds=3 --start=11 --out=" + TempPath("fuzz-out"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("3 seeds (11..13), 0 failed, 0 undecided"),
+            std::string::npos)
+      << r.out;
+}
+
+TEST(FuzzCliTest, EmittedScenariosReplayWithTheSimulator) {
+  const std::string dir = TempPath("emitted");
+  Result r = RunFuzz("--emit --seeds=2 --start=5 --out=" + dir);
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out, dir + "/swarm-5.json\n" + dir + "/swarm-6.json\n");
+  r = RunCli(dir + "/swarm-6.json --json", /*with_stderr=*/false);
+  EXPECT_EQ(r.code, 0) << r.out;
+  nlohmann::json report = nlohmann::json::parse(r.out);
+  EXPECT_EQ(report["seed"], 6);
+  EXPECT_EQ(report["history"], "linearizable");
 }
 
 }  // namespace

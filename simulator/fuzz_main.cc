@@ -47,7 +47,7 @@ struct Options {
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
-  std::fprintf(stderr, "fuzz: %s\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "fuzz: %s (see --help)\n", message.c_str());
   std::exit(2);
 }
 

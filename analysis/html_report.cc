@@ -235,6 +235,19 @@ std::string LatencyTable(const RunStats& s) {
   return h;
 }
 
+// A bar chart's x axis, its y scale (0 and the peak) and the end of its
+// SVG, the same for every chart.
+std::string ChartFooter(double left, double top, double plot_w, double plot_h,
+                        int64_t peak) {
+  auto num = [](double v) { return Printf("%.1f", v); };
+  return "<line x1=\"" + num(left) + "\" x2=\"" + num(left + plot_w) +
+         "\" y1=\"" + num(top + plot_h) + "\" y2=\"" + num(top + plot_h) +
+         "\" stroke=\"#888\"/>\n<text x=\"" + num(left - 4) + "\" y=\"" +
+         num(top + 8) + "\" text-anchor=\"end\">" + std::to_string(peak) +
+         "</text>\n<text x=\"" + num(left - 4) + "\" y=\"" + num(top + plot_h) +
+         "\" text-anchor=\"end\">0</text>\n</svg>\n";
+}
+
 // Log-scale bins, four per decade, gets and puts side by side.
 std::string LatencyHistogram(const RunStats& s) {
   const int kW = 560, kH = 220, kLeft = 44, kBottom = 30, kTop = 12;
@@ -324,12 +337,7 @@ std::string LatencyHistogram(const RunStats& s) {
     marker(s.put_latency.p50, kPutColor, "put p50", 2);
     marker(s.put_latency.p99, kPutColor, "put p99", 3);
   }
-  h += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) +
-       "\" y1=\"" + num(kTop + plot_h) + "\" y2=\"" + num(kTop + plot_h) +
-       "\" stroke=\"#888\"/>\n<text x=\"" + num(kLeft - 4) + "\" y=\"" +
-       num(kTop + 8) + "\" text-anchor=\"end\">" + std::to_string(peak) +
-       "</text>\n<text x=\"" + num(kLeft - 4) + "\" y=\"" + num(kTop + plot_h) +
-       "\" text-anchor=\"end\">0</text>\n</svg>\n";
+  h += ChartFooter(kLeft, kTop, plot_w, plot_h, peak);
   h += "<div class=\"legend\"><span><i style=\"background:" +
        std::string(kGetColor) +
        "\"></i>get</span><span><i style=\"background:" + kPutColor +
@@ -397,12 +405,7 @@ std::string MessageChart(const RunStats& s, int max_bars) {
          "\" text-anchor=\"middle\">" + std::to_string(i * group) +
          " s</text>\n";
   }
-  h += "<line x1=\"" + num(kLeft) + "\" x2=\"" + num(kLeft + plot_w) +
-       "\" y1=\"" + num(kTop + plot_h) + "\" y2=\"" + num(kTop + plot_h) +
-       "\" stroke=\"#888\"/>\n<text x=\"" + num(kLeft - 4) + "\" y=\"" +
-       num(kTop + 8) + "\" text-anchor=\"end\">" + std::to_string(peak) +
-       "</text>\n<text x=\"" + num(kLeft - 4) + "\" y=\"" + num(kTop + plot_h) +
-       "\" text-anchor=\"end\">0</text>\n</svg>\n";
+  h += ChartFooter(kLeft, kTop, plot_w, plot_h, peak);
   if (group > 1) {
     h += "<p class=\"hint\">Each bar sums " + std::to_string(group) +
          " seconds.</p>\n";

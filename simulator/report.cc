@@ -75,6 +75,22 @@ double MedianSeconds(std::vector<Micros> v) {
   return median / 1e6;
 }
 
+RunResult CollectRunResult(const Hub& hub, const Clients& clients) {
+  RunResult r;
+  r.total_messages = hub.total_messages();
+  r.dropped = hub.dropped();
+  r.partition_drops = hub.partitioned_drops();
+  r.duplicated = hub.duplicated();
+  r.leaders = hub.leaders();
+  r.killed = hub.killed();
+  r.died = hub.died_unexpectedly();
+  r.hub_incorrect = hub.incorrect();
+  r.clients = clients.stats();
+  r.history = clients.history();
+  r.requests = clients.request_timings();
+  return r;
+}
+
 Report Evaluate(const Scenario& s, const RunResult& run) {
   const ClientStats& c = run.clients;
   Report report;

@@ -11,6 +11,7 @@
 #include "analysis/history.h"
 #include "replica/types.h"
 #include "simulator/clients.h"
+#include "simulator/hub.h"
 #include "simulator/scenario.h"
 
 namespace stepwise::sim {
@@ -59,6 +60,10 @@ struct RunResult {
   std::string history_verdict;  // "linearizable", "not linearizable", ...
   std::vector<SafetyFinding> safety;
 };
+
+// The part of a RunResult the hub and the clients know, the same in a
+// virtual and a live run; the caller adds the seed, times, storm and notes.
+RunResult CollectRunResult(const Hub& hub, const Clients& clients);
 
 enum class Tier { kBonus, kFull, kPartial, kNone };
 const char* TierName(Tier tier);  // "Bonus", "Full credit", ...

@@ -63,22 +63,11 @@ RunResult Simulation::Run() {
       .Int("unanswered_puts", clients_.stats().unanswered_puts);
   trace_.Flush();
 
-  RunResult r;
+  RunResult r = CollectRunResult(hub_, clients_);
   r.seed = seed_;
   r.end_time = queue_.now();
   r.storm = storm_;
-  r.total_messages = hub_.total_messages();
-  r.dropped = hub_.dropped();
-  r.partition_drops = hub_.partitioned_drops();
-  r.duplicated = hub_.duplicated();
-  r.leaders = hub_.leaders();
-  r.killed = hub_.killed();
-  r.died = hub_.died_unexpectedly();
-  r.hub_incorrect = hub_.incorrect();
-  r.clients = clients_.stats();
   r.notes = notes_;
-  r.history = clients_.history();
-  r.requests = clients_.request_timings();
   r.raft_checked = observer_ != nullptr;
   r.safety = findings_;
   return r;

@@ -107,24 +107,15 @@ class LiveRun {
         .Int("total_messages", hub_.total_messages());
     trace_.Flush();
 
-    RunResult r;
+    RunResult r = CollectRunResult(hub_, clients_);
     r.seed = seed_;
     r.live = true;
     r.end_time = Now();
     r.storm = storm_;
-    r.total_messages = hub_.total_messages();
-    r.dropped = hub_.dropped();
-    r.partition_drops = hub_.partitioned_drops();
-    r.duplicated = hub_.duplicated();
-    r.leaders = hub_.leaders();
-    r.killed = hub_.killed();
-    r.died = hub_.died_unexpectedly();
-    r.hub_incorrect = incorrect_;
-    for (const std::string& s : hub_.incorrect()) r.hub_incorrect.push_back(s);
-    r.clients = clients_.stats();
+    // Datagrams this hub could not even decode come first, as before.
+    r.hub_incorrect.insert(r.hub_incorrect.begin(), incorrect_.begin(),
+                           incorrect_.end());
     r.notes = notes_;
-    r.history = clients_.history();
-    r.requests = clients_.request_timings();
     return r;
   }
 

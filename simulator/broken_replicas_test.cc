@@ -15,7 +15,9 @@
 //                    committed_on_majority)
 // dirty_reads        linearizability         partition-churn  15   2/2  11/24
 // commit_on_send     committed_on_majority   course/simple-2   3   1/1  40/40
-// commit_by_counting NOT CAUGHT (see below)
+// commit_by_counting leader_completeness    Figure 8 script   -   always
+//                    (commit_by_counting_test.cc, no seed: the test is
+//                    the network)
 //
 // Scenarios are scenarios/broken/*.json unless named. "seeds" is the budget
 // (seeds 1..N are tried), "first" the first seed that catches it and "rate"
@@ -35,20 +37,18 @@
 // - lease_ignored needs a read at a leader that is deposed or has not yet
 //   applied its predecessor's commits; CheckQuorum and the no-op keep that
 //   window short, hence the slow network too.
-// - commit_by_counting is NOT caught by anything. 47b51b1 core: no finding
-//   in 560 runs (every course config and our scenarios with seeds 1..20,
-//   the bait scenarios with 1..40), and its rewrite changed only 17 appends
-//   in all: a leader sends its term's no-op in the same append as the
-//   earlier-term entries before it, so a majority acknowledgement ending on
+// - commit_by_counting needs Raft's Figure 8, which no scenario here
+//   produces: with no finding in 560 runs of the plain core (every course
+//   config and our scenarios, seeds 1..20; the bait scenarios, 1..40) nor
+//   in every scenario file with seeds 1..20 for the chain core
+//   (SWEEP_SCENARIOS=all below), though it raised the advertised commit in
+//   thousands of appends. A leader sends its term's no-op in the same
+//   append as the earlier-term entries before it, so a majority ending on
 //   an earlier-term entry needs a follower more than
-//   max_entries_per_append behind. Chain core: no finding in every
-//   scenario file with seeds 1..20 (SWEEP_SCENARIOS=all below), though it
-//   raised the advertised commit in thousands of appends (and a chain
-//   tail's own commit over a hundred times): the loss that Figure 8
-//   describes also needs a later leader elected without the entry, which
-//   these scenarios never produced. Every history stayed linearizable, and
-//   the report's checks failed only on high-drops, as often as for the real
-//   replica. The variant stays for the fuzzer.
+//   max_entries_per_append behind, that follower's next append lost, and
+//   then a leader elected without the entries. commit_by_counting_test.cc
+//   plays exactly that by hand, and the Raft checker catches it; the real
+//   replica plays the same script without a finding.
 
 #include "simulator/testing/broken_replicas.h"
 

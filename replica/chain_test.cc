@@ -39,6 +39,11 @@ bool Replied(const TestCluster& c, const std::string& mid) {
   return c.ReplyTo(mid) != nullptr;
 }
 
+bool IsRefusal(const Message& m, NodeId from, NodeId to) {
+  const AppendReply* r = BodyAs<AppendReply>(m);
+  return r && m.src == from && m.dst == to && !r->success;
+}
+
 // The head and tail of 0's chain, read off the append a put makes.
 struct Chain {
   NodeId head = kNoNode;
@@ -373,39 +378,61 @@ TEST(ChainTest, LeaderWithAPutToCommitDoesNotAnnounceIdle) {
                          deposed + config.idle_interval));
 }
 
-// A follower that refused an append is sent the entries it lacks; if that
-// repair is lost, its next append repeats it instead of starting from the
-// end of the leader's log, which it would only refuse again. Here the
-// follower is a deposed leader whose put was overwritten: it holds the
-// put's client until it learns the put's index committed with another
-// entry, and then redirects it.
-TEST(ChainTest, LostRepairIsRepeatedNotRefusedAgain) {
-  TestCluster c = FiveReplicas();
+// 0 leads, is cut off with a put ("put-1", at *index) of its own, and
+// another replica (*leader) is elected and commits past that index; then
+// the network heals, and 0's refusal of the new leader's append arrives.
+void DeposeZeroUntilItsRefusalArrives(TestCluster& c, NodeId* leader,
+                                      LogIndex* index) {
   SettleWithLeaderZero(c);
   c.Isolate(0);
   c.Put(0, kClient, "put-1", "k", "v1");
-  const LogIndex index = c.replica(0).log().last_index();
-  NodeId leader = kNoNode;
+  *index = c.replica(0).log().last_index();
   ASSERT_TRUE(c.RunUntil(
       [&] {
-        leader = c.LeaderAmong({1, 2, 3, 4});
-        return leader != kNoNode && c.replica(leader).commit_index() >= index;
+        *leader = c.LeaderAmong({1, 2, 3, 4});
+        return *leader != kNoNode &&
+               c.replica(*leader).commit_index() >= *index;
       },
       c.now() + 5 * kSeconds));
   c.RunFor(500 * kMs);
   c.Heal();
-  auto refusal = [&](const Message& m) {
-    const AppendReply* r = BodyAs<AppendReply>(m);
-    return r && m.src == 0 && m.dst == leader && !r->success;
-  };
+  const NodeId to = *leader;
+  auto refusal = [to](const Message& m) { return IsRefusal(m, 0, to); };
   ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(refusal).empty(); },
                          c.now() + 3 * kSeconds));
   ASSERT_EQ(c.Deliver(refusal), 1);
-  ASSERT_GE(c.Drop([&](const Message& m) {
+}
+
+// A follower that refused an append is sent the entries it lacks, and that
+// repair stays a repair until the follower acknowledges it: appends that
+// follow a lost one (keepalives, batches) repeat it from the same index and
+// ask for an answer, rather than pipeline past it from the end of the
+// leader's log and be refused again. Here the follower is a deposed leader
+// whose put was overwritten: it holds the put's client until it learns the
+// put's index committed with another entry, and then redirects it.
+TEST(ChainTest, LostRepairIsRepeatedUntilAcknowledged) {
+  TestCluster c = FiveReplicas();
+  NodeId leader = kNoNode;
+  LogIndex index = 0;
+  ASSERT_NO_FATAL_FAILURE(DeposeZeroUntilItsRefusalArrives(c, &leader, &index));
+  auto refusal = [&](const Message& m) { return IsRefusal(m, 0, leader); };
+  auto to_zero = [&](const Message& m) {
     return m.src == leader && m.dst == 0 && BodyAs<AppendEntries>(m);
-  }),
-            1)
-      << "the repair, lost";
+  };
+  std::vector<LogIndex> prev;
+  for (int lost = 0; lost < 3; ++lost) {
+    ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(to_zero).empty(); },
+                           c.now() + 3 * kSeconds));
+    for (const Message& m : c.Pending(to_zero)) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      prev.push_back(a->prev_index);
+      EXPECT_EQ(a->ack_delay, 0) << "append " << prev.size();
+    }
+    c.Drop(to_zero);
+  }
+  ASSERT_GE(prev.size(), 3u);
+  for (LogIndex p : prev) EXPECT_EQ(p, prev.front()) << "pipelined past";
+  EXPECT_LT(prev.front(), index);
   const size_t seen = c.delivered().size();
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + 3 * kSeconds));
@@ -413,6 +440,77 @@ TEST(ChainTest, LostRepairIsRepeatedNotRefusedAgain) {
   for (size_t i = seen; i < c.delivered().size(); ++i) {
     EXPECT_FALSE(refusal(c.delivered()[i].message)) << "refused again";
   }
+}
+
+// A new leader does not know its followers' match yet; when its first chain
+// append is lost it resends that append, not its whole log from index 1.
+TEST(ChainTest, NewLeaderResendsOnlyTheLostAppend) {
+  TestCluster c(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+  SettleWithLeaderZero(c);
+  for (int i = 0; i < 5; ++i) {
+    c.Put(0, kClient, "put-" + std::to_string(i), "k", "v");
+    c.RunFor(50 * kMs);
+  }
+  c.Stabilize();
+  const LogIndex before = c.replica(0).log().last_index();
+  ASSERT_GE(before, 6u);
+  // A stray higher term makes 0 a follower; it is elected again, and the
+  // append with its new no-op is lost.
+  AppendReply stray;
+  stray.term = c.replica(0).term() + 1;
+  c.Inject(1, 0, stray);
+  auto from_zero = [&](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  };
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() == Role::kLeader; },
+                         c.now() + 5 * kSeconds));
+  ASSERT_GE(c.Drop(from_zero), 1);
+  std::vector<LogIndex> prev;
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        for (const Message& m : c.Pending(from_zero)) {
+          prev.push_back(BodyAs<AppendEntries>(m)->prev_index);
+        }
+        return !prev.empty();
+      },
+      c.now() + kSeconds));
+  for (LogIndex p : prev) EXPECT_EQ(p, before) << "resent from further back";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return c.replica(0).commit_index() == before + 1; },
+                 c.now() + kSeconds));
+}
+
+// Down a long chain a relay is too likely lost to stand for a keepalive: in
+// a seven-replica cluster (a chain of three) the leader keeps sending its
+// keepalives to the third, while the second, two hops away, needs none.
+TEST(ChainTest, FarEndOfALongChainStillGetsKeepalives) {
+  TestCluster c(7, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs,
+                    3500 * kMs, 4000 * kMs});
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k", "v");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  NodeId middle = kNoNode;
+  for (const Message& m : c.Pending()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (a && m.src == 0 && a->relay.size() == 2) middle = a->relay.front();
+  }
+  ASSERT_NE(middle, kNoNode);
+  const size_t start = c.delivered().size();
+  for (int i = 1; i <= 40; ++i) {
+    c.RunFor(50 * kMs);
+    c.Put(0, kClient, "put-" + std::to_string(i), "k", "v");
+  }
+  c.RunFor(50 * kMs);
+  int to_tail = 0, to_middle = 0;
+  for (size_t i = start; i < c.delivered().size(); ++i) {
+    const Message& m = c.delivered()[i].message;
+    if (m.src != 0 || BodyAs<AppendEntries>(m) == nullptr) continue;
+    if (m.dst == chain.tail) ++to_tail;
+    if (m.dst == middle) ++to_middle;
+  }
+  EXPECT_GE(to_tail, 10) << "puts every 50 ms, keepalives every 100 ms";
+  EXPECT_EQ(to_middle, 0);
 }
 
 // A leader that steps down remembers which puts were answered: re-elected,

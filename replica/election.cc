@@ -42,6 +42,7 @@ void Replica::StartPreVote(Micros now) {
     failed_campaigns_ = std::min(failed_campaigns_ + 1, 8);
   }
   role_ = Role::kPreCandidate;
+  round_extended_ = false;
   leader_ = kNoNode;
   votes_.assign(1, config_.id);
   ++stats_.elections_started;
@@ -55,7 +56,33 @@ void Replica::StartPreVote(Micros now) {
   SendVoteRequests(now);
 }
 
+// A (pre)vote round that ran out its timer with some grants, but not
+// enough, goes on once more in the same term, asking again only the peers
+// that have not answered: on a lossy network every grant was hard to get,
+// and starting over would throw them away (a candidate's votes are
+// durable for its term, and a pre-vote grant is rechecked by the real vote
+// that follows). Once only: two candidates splitting a term's votes must
+// both give up for randomized timers to break the tie.
+bool Replica::ExtendRound(Micros now) {
+  if (role_ != Role::kPreCandidate && role_ != Role::kCandidate) return false;
+  if (round_extended_ || votes_.size() < 2) return false;
+  int could_grant = static_cast<int>(votes_.size());
+  for (NodeId peer : config_.peers) {
+    if (std::find(vote_answers_.begin(), vote_answers_.end(), peer) ==
+        vote_answers_.end()) {
+      ++could_grant;
+    }
+  }
+  if (could_grant < quorum()) return false;
+  round_extended_ = true;
+  ResetElectionTimer(now);
+  vote_sends_ = 0;
+  SendVoteRequests(now);
+  return true;
+}
+
 void Replica::StartElection(Micros now) {
+  round_extended_ = false;
   role_ = Role::kCandidate;
   leader_ = kNoNode;
   SetTerm(term_ + 1);

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -297,6 +298,69 @@ TEST(ElectionTest, SplitVoteThenResolution) {
 }
 
 // --- Terms ------------------------------------------------------------------
+
+// Drops every message sent before `t`, and moves the clock to `t`; what
+// the timers fired at `t` send stays pending.
+void LoseEverythingUntil(TestCluster& c, Micros t) {
+  while (c.now() < t) {
+    c.DropAll();
+    c.AdvanceTo(std::min(t, c.now() + 50 * kMs));
+  }
+}
+
+// Five replicas; only 0's timer fires in the tests that use this.
+TestCluster FiveWhereZeroCampaigns() {
+  return TestCluster(
+      5, {1000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs});
+}
+
+// 0 wins its pre-votes and becomes a candidate of *term; 1 hears its vote
+// request and its grant arrives, and every other request, first or
+// repeated, is lost until the round's timer runs out.
+void RunOutARoundWithOneVote(TestCluster& c, Term* term) {
+  c.AdvanceTo(1000 * kMs);
+  c.DeliverAll();  // pre-vote requests
+  c.DeliverAll();  // grants
+  ASSERT_EQ(c.replica(0).role(), Role::kCandidate);
+  *term = c.replica(0).term();
+  const Micros round_start = c.now();
+  auto with_one = [](const Message& m) { return m.src == 1 || m.dst == 1; };
+  c.Deliver(with_one);
+  c.Deliver(with_one);
+  LoseEverythingUntil(c, round_start + 1000 * kMs);
+}
+
+// On a lossy network every grant is hard to get. A candidate whose round
+// runs out with some votes goes on in the same term, once, asking only the
+// peers that have not answered; the round after that starts over.
+TEST(ElectionTest, CandidateKeepsItsVotesForOneMoreRound) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  Term term = 0;
+  ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
+  EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
+  EXPECT_EQ(c.replica(0).term(), term);
+  std::vector<NodeId> asked;
+  for (const Message& m : c.Pending()) {
+    if (m.src == 0 && BodyAs<VoteRequest>(m)) asked.push_back(m.dst);
+  }
+  EXPECT_EQ(asked, (std::vector<NodeId>{2, 3, 4}));
+
+  // The round after the extension starts over with a pre-vote.
+  LoseEverythingUntil(c, c.now() + 1000 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
+
+TEST(ElectionTest, ExtendedRoundWinsInTheSameTerm) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  Term term = 0;
+  ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
+  auto with_two = [](const Message& m) { return m.src == 2 || m.dst == 2; };
+  c.Drop([&](const Message& m) { return !with_two(m); });
+  c.Deliver(with_two);  // the repeated request
+  c.Deliver(with_two);  // 2's grant: with 0 and 1, a majority
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).term(), term);
+}
 
 TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
   TestCluster c = ThreeReplicas();

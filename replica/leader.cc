@@ -8,8 +8,9 @@
 // few) they get a batch of whatever entries they lack, so that they stay
 // close behind, ready to join the chain or to lead. A follower that misses
 // entries refuses the next append and the leader backs up (§5.3). Appends
-// to them are pipelined, nextIndex moving on as if they arrived (all but
-// the repair that answers a refusal, which is repeated until it lands); a
+// to them are pipelined, nextIndex moving on as if they arrived, except
+// while a refusal's repair is unacknowledged: then every append to that
+// follower repeats the repair and asks for an answer, until one lands; a
 // chain append carries everything the tail has not acknowledged yet, so
 // that the next put repairs a lost one at no extra message.
 //
@@ -36,6 +37,13 @@
 #include "replica/replica.h"
 
 namespace stepwise {
+namespace {
+
+// How far down the chain an append counts as a keepalive (SendAppend). A
+// five-replica cluster's chain is two long, so there it always does.
+constexpr size_t kKeepaliveHops = 2;
+
+}  // namespace
 
 bool Replica::Busy(Micros now) const {
   // Not idle while a client waits on us. An idle leader tells its followers
@@ -113,6 +121,7 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   }
   append.confirmed = ConfirmedThrough();
   append.ack_delay = options.ack_delay;
+  if (!options.chain && progress_[to].repairing) append.ack_delay = 0;
   if (!Busy(now)) {
     append.quiet_for = 2 * config_.idle_interval;
     append.idle = true;
@@ -120,21 +129,33 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
              std::find(chain_.begin(), chain_.end(), to) == chain_.end()) {
     append.quiet_for = config_.lazy_interval;
   }
-  for (NodeId peer : route) {
+  for (size_t hop = 0; hop < route.size(); ++hop) {
+    const NodeId peer = route[hop];
     FollowerProgress& p = progress_[peer];
     // To a lazy follower, pipelining: assume it arrives, and a loss shows up
     // as a refusal of a later append. Down the chain, every append repeats
     // what the tail has not acknowledged yet, so that one lost on the way
     // is made good by the next put's, at no extra message.
-    if (!options.chain && !append.entries.empty()) p.next_index = last + 1;
+    if (!options.chain && !append.entries.empty() && !p.repairing) {
+      p.next_index = last + 1;
+    }
     p.last_sent = now;
-    p.next_keepalive = now + KeepaliveInterval(peer, now);
+    // A relay serves as a keepalive only within kKeepaliveHops: further
+    // down a long chain on a lossy network, too few arrive, and a follower
+    // that hears nothing for an election timeout campaigns. There it does
+    // not put off the next keepalive, only schedules one if none is.
+    const Micros keepalive = now + KeepaliveInterval(peer, now);
+    p.next_keepalive = hop < kKeepaliveHops
+                           ? keepalive
+                           : std::min(p.next_keepalive, keepalive);
   }
   // The chain's acknowledgement speaks for a majority: CheckQuorum waits for
   // it. A probe of one follower cannot, so it starts no clock.
   if (options.chain && options.ack_delay >= 0) NoteAckWanted(now);
   if (options.chain && options.chain_start == 0 && !append.entries.empty()) {
     chain_wait_.through = std::max(chain_wait_.through, last);
+    chain_wait_.from =
+        chain_wait_.from == 0 ? from : std::min(chain_wait_.from, from);
     if (chain_wait_.deadline == kNever) {
       // A deferred acknowledgement may be lost too: the tail sends the next
       // one within another ack_delay if puts keep coming, and those puts
@@ -251,9 +272,14 @@ void Replica::CheckChainStall(Micros now) {
     if (p.probed_at >= 0 && p.last_heard < p.probed_at) ++p.stalls;
   }
   RepairChain();
+  // Resend what the lost append carried, no more: below where it began, a
+  // follower whose match we do not know yet (we were just elected) most
+  // likely has it all, and one that does not will refuse and be repaired.
+  // Rewound to its match instead, a new leader would resend its whole log.
   for (NodeId peer : chain_) {
     FollowerProgress& p = progress_[peer];
-    p.next_index = std::min(p.next_index, p.match_index + 1);
+    p.next_index =
+        std::min(p.next_index, std::max(p.match_index + 1, chain_wait_.from));
   }
   // A longer chain has more relays to lose: give up on it sooner.
   const int star_after = chain_.size() > 2 ? 2 : 3;
@@ -301,6 +327,7 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
   ConfirmAnswers(from, reply.commit);
   FollowerProgress& p = progress_[from];
   if (reply.success) {
+    p.repairing = false;
     p.match_index = std::max(p.match_index, std::min(reply.match_index, last));
     p.next_index = std::max(p.next_index, p.match_index + 1);
     bool chain_has_it = chain_wait_.through != 0;
@@ -323,6 +350,7 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     next = std::clamp<LogIndex>(next, p.match_index + 1, last + 1);
     p.next_index = next;
     p.rewound_at = now;
+    p.repairing = true;
     auto in_chain = std::find(chain_.begin(), chain_.end(), from);
     if (in_chain != chain_.end()) {
       // A follower of the chain lacks entries, and so may the ones after it
@@ -336,13 +364,12 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
       resend.chain_start = static_cast<size_t>(in_chain - chain_.begin());
       SendAppend(from, now, resend);
     } else {
+      // Not pipelined (repairing): if this repair is lost, the follower's
+      // next append (a keepalive, a batch) repeats it. Sent from the end of
+      // our log instead, it would only be refused again, a round trip each
+      // time, while a deposed leader behind it holds its put's client until
+      // the put's index commits there (client_requests.cc).
       SendAppend(from, now, SendOptions{true, false, 0});
-      // Not pipelined: if this repair is lost, the follower's next append
-      // (a keepalive, a batch) must repeat it. Sent from the end of our log
-      // instead, it would only be refused again, a round trip each time,
-      // while a deposed leader behind it holds its put's client until the
-      // put's index commits there (client_requests.cc).
-      p.next_index = next;
     }
   }
   NoteQuorumHeard();

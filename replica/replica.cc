@@ -154,7 +154,7 @@ void Replica::Tick(Micros now) {
   } else {
     if (now >= ack_due_) SendDeferredAck();
     if (now >= election_deadline_) {
-      StartPreVote(now);
+      if (!ExtendRound(now)) StartPreVote(now);
     } else if (now >= next_vote_resend_) {
       SendVoteRequests(now);
     }

@@ -186,6 +186,10 @@ class Replica {
     // When next_index was last moved back after a rejection: rejections of
     // appends sent before then are stale and must not rewind it again.
     Micros rewound_at = -1;
+    // It refused an append and has not yet acknowledged the repair: until
+    // it does, every append to it starts at next_index again (no
+    // pipelining past a repair that may be lost) and asks for an answer.
+    bool repairing = false;
     // Its commit index as it last told us: the puts it answers up to there
     // are answered.
     LogIndex commit = 0;
@@ -208,6 +212,7 @@ class Replica {
   // The unacknowledged part of what went down the chain.
   struct ChainWait {
     LogIndex through = 0;      // 0: nothing outstanding
+    LogIndex from = 0;         // where the oldest unacknowledged one began
     Micros deadline = kNever;  // when it counts as lost
     int attempts = 0;          // resends so far
   };
@@ -237,6 +242,7 @@ class Replica {
   void StartPreVote(Micros now);
   void StartElection(Micros now);
   void SendVoteRequests(Micros now);
+  bool ExtendRound(Micros now);
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
@@ -341,7 +347,8 @@ class Replica {
   int vote_sends_ = 0;        // this round's requests so far
   int failed_campaigns_ = 0;  // in a row, since we last heard from a leader
   std::map<NodeId, Micros> heard_from_;  // the last message from each peer
-  int last_round_answers_ = 0;  // peers that answered our last (pre)vote round
+  int last_round_answers_ = 0;   // peers that answered our last (pre)vote round
+  bool round_extended_ = false;  // this campaign already kept its grants once
 
   // Leader state.
   std::map<NodeId, FollowerProgress> progress_;

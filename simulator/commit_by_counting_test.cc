@@ -212,11 +212,14 @@ Outcome PlayFigure8(const NodeFactory& factory) {
   EXPECT_EQ(net.core(kC).log().last_index(), base);
 
   // A is elected by B and C. Every append that would bring C an entry of
-  // A's new term is lost, so C stores only earlier-term entries.
+  // A's new term is lost (one C would refuse may pass: the refusal is what
+  // makes A repair it), so C stores only earlier-term entries.
   net.Wait(3 * kSeconds);
   Term t3 = 0;
   net.Connect({kA, kB, kC}, [&](const Message& m) {
-    return m.dst == kC && t3 != 0 && CarriesTerm(m, t3);
+    const auto* append = std::get_if<AppendEntries>(&m.body);
+    return m.dst == kC && t3 != 0 && CarriesTerm(m, t3) &&
+           append->prev_index <= net.core(kC).log().last_index();
   });
   EXPECT_TRUE(net.Drive(kA, [&] {
     if (Leads(net, kA)) t3 = net.core(kA).term();

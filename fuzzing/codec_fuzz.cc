@@ -51,7 +51,8 @@ bool Same(const AppendReply& a, const AppendReply& b) {
   return a.term == b.term && a.success == b.success &&
          a.match_index == b.match_index && a.conflict_term == b.conflict_term &&
          a.conflict_index == b.conflict_index && a.sent_at == b.sent_at &&
-         a.via == b.via && a.via_match == b.via_match && a.commit == b.commit;
+         a.via == b.via && a.via_match == b.via_match && a.commit == b.commit &&
+         a.via_commit == b.via_commit;
 }
 
 bool SameMessage(const Message& a, const Message& b) {
@@ -223,6 +224,7 @@ Message BuildMessage(ByteReader& in) {
       reply.via = in.Nodes(in.Byte() % 4);
       reply.via_match = in.U64();
       reply.commit = in.U64();
+      reply.via_commit = in.U64();
       m.body = std::move(reply);
       break;
     }

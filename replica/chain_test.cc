@@ -115,6 +115,50 @@ TEST(ChainTest, TailOfTheChainCommitsAndAnswersTheLeader) {
   EXPECT_EQ(replies[0].match_index, last + 1);
   EXPECT_EQ(replies[0].via, std::vector<NodeId>{4});
   EXPECT_EQ(replies[0].commit, last + 1);
+  // What the relayer applied before relaying: the append's commit.
+  EXPECT_EQ(replies[0].via_commit, append.commit);
+}
+
+// A put's answerer whose own replies are lost, and which then only relays
+// (it is no longer the tail), is still known to have answered: it applied
+// the commit its relayed append carried. So a get on the put's key does not
+// wait for a takeover. Returns whether the get was answered within a
+// second, with the tail's reply carrying `via_commit` or not.
+bool GetAnsweredOnceTheAnswererRelays(bool with_via_commit) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  const Chain chain = ChainOf(c);
+  EXPECT_NE(chain.tail, kNoNode);
+  const LogIndex index = c.replica(0).log().last_index();
+  EXPECT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("put-1")->from, chain.tail);
+  // Its acknowledgement is lost, and it hears nobody from now on.
+  c.Drop([&](const Message& m) { return m.src == chain.tail; });
+  c.Isolate(chain.tail);
+  AppendReply reply;
+  reply.term = c.replica(0).term();
+  reply.success = true;
+  reply.match_index = index;
+  reply.sent_at = c.now();
+  reply.via = {chain.tail};
+  reply.via_match = index;
+  reply.commit = index;
+  if (with_via_commit) reply.via_commit = index;
+  c.Inject(chain.head, 0, reply, /*leader=*/0);
+  c.Get(0, kClient, "get-1", "k");
+  if (!c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds)) {
+    return false;
+  }
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+  return true;
+}
+
+TEST(ChainTest, RelayerIsCountedAsHavingAnsweredWhatItApplied) {
+  EXPECT_TRUE(GetAnsweredOnceTheAnswererRelays(/*with_via_commit=*/true));
+  // Without it the get waits for the answerer (here, the takeover).
+  EXPECT_FALSE(GetAnsweredOnceTheAnswererRelays(/*with_via_commit=*/false));
 }
 
 TEST(ChainTest, TwoOfFiveDoNotCommit) {

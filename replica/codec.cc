@@ -28,7 +28,7 @@
 //                 relay?, via?, stored_by?, confirmed?, ack_delay?,
 //                 quiet_for?, idle?
 //   append_reply  term, success, match_index, conflict_term, conflict_index,
-//                 sent_at, via?, via_match?, commit?
+//                 sent_at, via?, via_match?, commit?, via_commit?
 //
 // Terms and indexes are unsigned JSON integers, sent_at, ack_delay and
 // quiet_for signed ones, flags JSON booleans, "client" and "answerer"
@@ -264,7 +264,8 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
            r.Unsigned("conflict_index", &m.conflict_index) &&
            r.Signed("sent_at", &m.sent_at) && r.OptionalNodes("via", &m.via) &&
            r.OptionalUnsigned("via_match", &m.via_match) &&
-           r.OptionalUnsigned("commit", &m.commit);
+           r.OptionalUnsigned("commit", &m.commit) &&
+           r.OptionalUnsigned("via_commit", &m.via_commit);
   }
   if (type == "vote") {
     VoteRequest& m = message->body.emplace<VoteRequest>();
@@ -400,6 +401,7 @@ struct BodyEncoder {
     if (!m.via.empty()) j["via"] = NodeList(m.via);
     if (m.via_match != 0) j["via_match"] = m.via_match;
     if (m.commit != 0) j["commit"] = m.commit;
+    if (m.via_commit != 0) j["via_commit"] = m.via_commit;
   }
 };
 

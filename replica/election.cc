@@ -104,8 +104,8 @@ void Replica::StartElection(Micros now) {
 // its leader refuses without a word until election_timeout_min has passed,
 // which is usually soon after we timed out ourselves: so we ask again. But
 // a pre-candidate cut off with a minority hears nobody, so, unless a
-// majority answered its last round or spoke to it lately, it waits twice
-// as long before each new try.
+// majority answered its last round or spoke to it lately, it waits 2, 4, 8
+// and then 16 intervals before its successive tries.
 void Replica::SendVoteRequests(Micros now) {
   const bool pre_vote = role_ == Role::kPreCandidate;
   const VoteRequest request{pre_vote ? term_ + 1 : term_, log_.last_index(),
@@ -117,8 +117,12 @@ void Replica::SendVoteRequests(Micros now) {
     }
     Send(peer, request);
   }
+  // Cut off, the first repeat waits twice the interval: a minority's
+  // campaigns are most of what a partition costs in messages.
   int backoff = 0;
-  if (pre_vote && !MajorityReachable(now)) backoff = std::min(vote_sends_, 4);
+  if (pre_vote && !MajorityReachable(now)) {
+    backoff = std::min(vote_sends_ + 1, 4);
+  }
   ++vote_sends_;
   next_vote_resend_ = now + (config_.vote_resend_interval << backoff);
 }

@@ -58,6 +58,14 @@ Micros Replica::KeepaliveInterval(NodeId peer, Micros now) const {
   // A follower that owes us news of puts it answers is asked often: a
   // takeover (answers.cc) must come only from silence, not bad luck.
   if (Owes(peer)) return config_.heartbeat_interval;
+  // A follower whose repair may be lost is repaired again soon, not at the
+  // idle pace: a deposed leader behind it may be holding a client. Only
+  // while it was heard lately, so that a dead one costs nothing more.
+  const FollowerProgress& p = progress_.at(peer);
+  if (p.repairing && p.last_heard >= 0 &&
+      now - p.last_heard < config_.quorum_timeout) {
+    return config_.heartbeat_interval;
+  }
   if (!Busy(now)) return config_.idle_interval;
   bool in_chain = std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
   return in_chain ? config_.heartbeat_interval : config_.lazy_interval;
@@ -323,6 +331,9 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     FollowerProgress& r = progress_[relayer];
     r.match_index = std::max(r.match_index, std::min(reply.via_match, last));
     r.next_index = std::max(r.next_index, r.match_index + 1);
+    // And applied the append's commit before relaying it: the puts it
+    // answers up to there are answered, though its own replies may be lost.
+    ConfirmAnswers(relayer, std::min(reply.via_commit, reply.via_match));
   }
   ConfirmAnswers(from, reply.commit);
   FollowerProgress& p = progress_[from];

@@ -126,6 +126,10 @@ struct AppendReply {
   // The replier's commit index: every entry up to it is applied there, and
   // so answered if the replier was its answerer.
   LogIndex commit = 0;
+  // The commit index the answered append carried. Each relayer applied it
+  // (up to via_match) before relaying, and so answered the puts it is the
+  // answerer of up to there: the leader counts those answered too.
+  LogIndex via_commit = 0;
 };
 
 using MessageBody =

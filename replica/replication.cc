@@ -70,6 +70,7 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
   reply.via = append.via;
   const LogIndex last_new = append.prev_index + append.entries.size();
   reply.via_match = last_new;
+  if (!append.via.empty()) reply.via_commit = append.commit;
   if (!log_.Matches(append.prev_index, append.prev_term)) {
     // Consistency check failed (§5.3). Hint where our log stops agreeing so
     // the leader skips a whole term per round trip instead of one entry.

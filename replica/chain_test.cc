@@ -557,6 +557,40 @@ TEST(ChainTest, FarEndOfALongChainStillGetsKeepalives) {
   EXPECT_EQ(to_middle, 0);
 }
 
+// An append carries at most max_entries_per_append entries. When the chain
+// acknowledges a full one and the leader's log runs further, the rest goes
+// down the chain too, where a loss would be noticed and sent again, not to
+// the tail alone with nothing but its reply to say it arrived.
+TEST(ChainTest, BacklogBeyondOneAppendGoesDownTheChain) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  const LogIndex base = c.replica(0).log().last_index();
+  c.Put(0, kClient, "put-0", "k0", "v");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  for (int i = 1; i < 100; ++i) {
+    c.Put(0, kClient, "put-" + std::to_string(i), "k" + std::to_string(i), "v");
+  }
+  c.DropAll();  // every chain append, lost
+  const size_t batch = c.replica(0).config().max_entries_per_append;
+  AppendReply reply;
+  reply.term = c.replica(0).term();
+  reply.success = true;
+  reply.match_index = base + batch;
+  reply.sent_at = c.now();
+  reply.via = {chain.head};
+  reply.via_match = base + batch;
+  c.Inject(chain.tail, 0, reply, /*leader=*/0);
+  std::vector<Message> sent = c.Pending([](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  });
+  ASSERT_EQ(sent.size(), 1u);
+  const AppendEntries* next = BodyAs<AppendEntries>(sent[0]);
+  EXPECT_EQ(sent[0].dst, chain.head);
+  EXPECT_EQ(next->relay, std::vector<NodeId>{chain.tail});
+  EXPECT_EQ(next->prev_index, base + batch);
+}
+
 // A leader that steps down remembers which puts were answered: re-elected,
 // it does not wait on (nor answer again) puts confirmed while it led, even
 // when their answerer is gone.

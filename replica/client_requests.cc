@@ -121,6 +121,10 @@ void Replica::ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now) {
   // at the index: ours can never commit now, so the client may safely be
   // told to retry.
   if (entry.mid == request.mid) return;
+  GiveUpOwnPut(std::move(request), now);
+}
+
+void Replica::GiveUpOwnPut(PendingRequest request, Micros now) {
   if (leader_ != kNoNode) {
     Redirect(request, now);
   } else {
@@ -129,11 +133,30 @@ void Replica::ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now) {
   }
 }
 
+void Replica::ResolveDeadPuts(Micros now) {
+  // An entry committed below our put's index with a later term than our
+  // entry's: every future leader holds it, and terms never fall along a
+  // log, so no leader will ever hold our entry at its index. It can never
+  // commit, so the client may be told to retry now, rather than once the
+  // log has grown to the put's index, which with few clients may be long.
+  const Term committed_term = log_.term_at(commit_index_);
+  for (auto it = unresolved_puts_.begin(); it != unresolved_puts_.end();) {
+    if (it->first <= commit_index_ || committed_term <= it->second.entry_term) {
+      ++it;
+      continue;
+    }
+    PendingRequest request = std::move(it->second);
+    it = unresolved_puts_.erase(it);
+    GiveUpOwnPut(std::move(request), now);
+  }
+}
+
 void Replica::RequeueOwedRequests(Micros now) {
   // No longer leader. Our uncommitted puts may still commit under the next
   // leader, so they must not be redirected (a redirect then an ok for one
   // MID is an incorrect reply): they wait until their index commits.
   for (auto& [index, request] : awaiting_commit_) {
+    request.entry_term = log_.term_at(index);
     unresolved_puts_.emplace(index, std::move(request));
   }
   awaiting_commit_.clear();

@@ -449,6 +449,37 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
   EXPECT_EQ(c.ReplyTo("put-1")->leader, 1);
 }
 
+// A deposed leader's put whose index lies beyond the new leader's log need
+// not wait for the log to grow that far (with few clients, that may take
+// long): once an entry of a later term commits below it, the put's entry
+// can never commit, and the client is told to retry.
+TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutBeyondALaterTermsCommit) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.AdvanceBy(950 * kMs);
+  c.DropAll();
+  c.Put(0, kClient, "put-1", "k", "v1");  // index 2
+  c.Put(0, kClient, "put-2", "k", "v2");  // index 3
+  c.DropAll();
+  ASSERT_EQ(c.replica(0).log().last_index(), 3u);
+
+  LogEntry noop;
+  noop.term = 2;
+  AppendEntries append;
+  append.term = 2;
+  append.prev_index = 1;
+  append.prev_term = 1;
+  append.entries = {noop};
+  append.commit = 2;
+  c.Inject(1, 0, append);
+
+  EXPECT_EQ(c.replica(0).commit_index(), 2u);
+  ASSERT_EQ(c.ReplyCount("put-1"), 1) << "its index committed another entry";
+  ASSERT_EQ(c.ReplyCount("put-2"), 1) << "index 3 is not even in the log";
+  EXPECT_EQ(c.ReplyTo("put-2")->reply.kind, ReplyKind::kRedirect);
+  EXPECT_EQ(c.ReplyTo("put-2")->leader, 1);
+}
+
 // The put never left the cut-off leader: it cannot commit, so its one
 // reply is a redirect, whenever it comes.
 TEST(ClientRequestsTest, DeposedLeaderLostPutGetsOneRedirect) {

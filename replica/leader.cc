@@ -347,8 +347,19 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
           chain_has_it && progress_[peer].match_index >= chain_wait_.through;
     }
     if (chain_has_it) chain_wait_ = ChainWait();
-    // A follower catching up gets its next batch now, not a keepalive later.
-    if (p.next_index <= last) {
+    const bool in_chain =
+        std::find(chain_.begin(), chain_.end(), from) != chain_.end();
+    if (in_chain && chain_wait_.through == 0 && p.next_index <= last) {
+      // The chain holds all it was sent, but our log runs further (an
+      // append carries at most max_entries_per_append, and a new leader
+      // may owe many): the rest goes down the chain too, where a loss is
+      // noticed (CheckChainStall) and sent again. Sent directly, with only
+      // a reply that may be lost to say it arrived, it could stall commits
+      // until a takeover.
+      SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
+    } else if (p.next_index <= last) {
+      // A follower catching up gets its next batch now, not a keepalive
+      // later.
       SendAppend(from, now, SendOptions{false, false, 0});
     }
     MaybeAdvanceCommit(now);

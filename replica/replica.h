@@ -207,6 +207,7 @@ class Replica {
     std::string key;
     std::string value;
     Micros arrived = 0;
+    Term entry_term = 0;  // a put we appended as leader: its entry's term
   };
 
   // The unacknowledged part of what went down the chain.
@@ -310,6 +311,9 @@ class Replica {
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
   void ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now);
+  void ResolveDeadPuts(Micros now);
+  // A put of ours that can never commit: the client is told to retry.
+  void GiveUpOwnPut(PendingRequest request, Micros now);
   void RequeueOwedRequests(Micros now);
 
   ReplicaConfig config_;

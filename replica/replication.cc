@@ -169,6 +169,7 @@ void Replica::ApplyCommitted(Micros now) {
     AnswerOnApply(applied_index_, entry, now);
     ResolveOwnPut(applied_index_, entry, now);
   }
+  ResolveDeadPuts(now);
   if (role_ == Role::kLeader) ServeReadsIfLeaseValid(now);
 }
 

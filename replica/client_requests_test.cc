@@ -42,6 +42,20 @@ bool Replied(const TestCluster& c, const std::string& mid) {
   return c.ReplyTo(mid) != nullptr;
 }
 
+// What 1, elected in term 2, sends 0 first: its no-op at index 2, right
+// after 0's no-op of term 1.
+AppendEntries NoopOfANewLeader(LogIndex commit) {
+  LogEntry noop;
+  noop.term = 2;
+  AppendEntries append;
+  append.term = 2;
+  append.prev_index = 1;
+  append.prev_term = 1;
+  append.entries = {noop};
+  append.commit = commit;
+  return append;
+}
+
 // --- Puts -------------------------------------------------------------------
 
 // Chain replication (replication.cc): the leader sends the put to the head
@@ -417,14 +431,7 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
   EXPECT_FALSE(Replied(c, "put-1"));
   c.DropAll();
 
-  LogEntry noop;
-  noop.term = 2;
-  AppendEntries append;
-  append.term = 2;
-  append.prev_index = 1;
-  append.prev_term = 1;
-  append.entries = {noop};
-  append.commit = 1;
+  AppendEntries append = NoopOfANewLeader(/*commit=*/1);
   c.Inject(1, 0, append);
 
   EXPECT_EQ(c.replica(0).role(), Role::kFollower);
@@ -463,15 +470,7 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutBeyondALaterTermsCommit) {
   c.DropAll();
   ASSERT_EQ(c.replica(0).log().last_index(), 3u);
 
-  LogEntry noop;
-  noop.term = 2;
-  AppendEntries append;
-  append.term = 2;
-  append.prev_index = 1;
-  append.prev_term = 1;
-  append.entries = {noop};
-  append.commit = 2;
-  c.Inject(1, 0, append);
+  c.Inject(1, 0, NoopOfANewLeader(/*commit=*/2));
 
   EXPECT_EQ(c.replica(0).commit_index(), 2u);
   ASSERT_EQ(c.ReplyCount("put-1"), 1) << "its index committed another entry";

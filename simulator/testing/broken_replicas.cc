@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -412,47 +413,59 @@ class CommitOnSend : public WrappedReplica {
   std::map<NodeId, LogIndex> sent_;
 };
 
+template <typename T>
+std::unique_ptr<SimNode> Make(const NodeSpec& spec, Micros now) {
+  return std::make_unique<T>(spec, now);
+}
+
+// One row per variant: everything the header's functions look up.
 struct Variant {
   Broken kind;
   const char* name;
   const char* description;
+  std::unique_ptr<SimNode> (*make)(const NodeSpec& spec, Micros now);
 };
 
 constexpr Variant kVariants[] = {
     {Broken::kAckBeforeCommit, "ack_before_commit",
-     "a leader answers a put ok on receipt, before it commits"},
+     "a leader answers a put ok on receipt, before it commits",
+     &Make<AckBeforeCommit>},
     {Broken::kFollowerReads, "follower_reads",
-     "a non-leader answers gets from its own applied state"},
+     "a non-leader answers gets from its own applied state",
+     &Make<FollowerReads>},
     {Broken::kLeaseIgnored, "lease_ignored",
      "a replica that believes it leads answers gets at once, without a "
-     "lease or quorum"},
+     "lease or quorum",
+     &Make<LeaseIgnored>},
     {Broken::kDoubleVote, "double_vote",
-     "grants a second vote in a term, and votes despite the lease"},
+     "grants a second vote in a term, and votes despite the lease",
+     &Make<DoubleVote>},
     {Broken::kNoTruncate, "no_truncate",
      "a follower keeps entries that conflict with the leader's and "
-     "acknowledges the leader's batch"},
+     "acknowledges the leader's batch",
+     &Make<NoTruncate>},
     {Broken::kCommitByCounting, "commit_by_counting",
      "a leader advertises the majority-acknowledged index as committed, "
-     "whatever its term (Figure 8)"},
+     "whatever its term (Figure 8)",
+     &Make<CommitByCounting>},
     {Broken::kDirtyReads, "dirty_reads",
-     "a leader answers gets with the last put in its log, committed or not"},
+     "a leader answers gets with the last put in its log, committed or not",
+     &Make<DirtyReads>},
     {Broken::kCommitOnSend, "commit_on_send",
      "a leader counts an entry as replicated once sent, and advertises the "
-     "commit index that gives"},
+     "commit index that gives",
+     &Make<CommitOnSend>},
 };
+
+// Every enumerator has its row (kCommitOnSend is the last one declared).
+static_assert(std::size(kVariants) ==
+              static_cast<size_t>(Broken::kCommitOnSend) + 1);
 
 const Variant& VariantOf(Broken kind) {
   for (const Variant& v : kVariants) {
     if (v.kind == kind) return v;
   }
   return kVariants[0];  // unreachable: every enumerator is listed
-}
-
-template <typename T>
-NodeFactory FactoryOf() {
-  return [](const NodeSpec& spec, Micros now) -> std::unique_ptr<SimNode> {
-    return std::make_unique<T>(spec, now);
-  };
 }
 
 }  // namespace
@@ -476,26 +489,6 @@ std::optional<Broken> ParseBroken(std::string_view name) {
   return std::nullopt;
 }
 
-NodeFactory BrokenReplicaFactory(Broken kind) {
-  switch (kind) {
-    case Broken::kAckBeforeCommit:
-      return FactoryOf<AckBeforeCommit>();
-    case Broken::kFollowerReads:
-      return FactoryOf<FollowerReads>();
-    case Broken::kLeaseIgnored:
-      return FactoryOf<LeaseIgnored>();
-    case Broken::kDoubleVote:
-      return FactoryOf<DoubleVote>();
-    case Broken::kNoTruncate:
-      return FactoryOf<NoTruncate>();
-    case Broken::kCommitByCounting:
-      return FactoryOf<CommitByCounting>();
-    case Broken::kDirtyReads:
-      return FactoryOf<DirtyReads>();
-    case Broken::kCommitOnSend:
-      return FactoryOf<CommitOnSend>();
-  }
-  return FactoryOf<WrappedReplica>();  // unreachable
-}
+NodeFactory BrokenReplicaFactory(Broken kind) { return VariantOf(kind).make; }
 
 }  // namespace stepwise::sim::testing

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <string>
 
+#include "analysis/testing/count_occurrences.h"
 #include "gtest/gtest.h"
 
 namespace stepwise::analysis {
@@ -14,15 +15,6 @@ std::string Render(const std::string& path, std::string* html) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in) << path;
   return RenderHtmlFromTrace(in, path, html);
-}
-
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 TEST(HtmlFromTraceTest, AStaleReadIsShownAsAViolation) {
@@ -43,7 +35,7 @@ TEST(HtmlFromTraceTest, AStaleReadIsShownAsAViolation) {
   EXPECT_NE(html.find("class=\"op lin\" data-op=\"1\" data-order=\"2\""),
             std::string::npos);
   EXPECT_NE(html.find("class=\"op bad\" data-op=\"2\""), std::string::npos);
-  EXPECT_EQ(Count(html, "class=\"op bad\""), 1u);
+  EXPECT_EQ(CountOccurrences(html, "class=\"op bad\""), 1u);
   EXPECT_NE(html.find("class=\"op idle\" data-op=\"4\""), std::string::npos);
   EXPECT_NE(html.find("class=\"op idle\" data-op=\"5\""), std::string::npos);
   EXPECT_EQ(html.find("data-op=\"3\""), std::string::npos);  // key k2

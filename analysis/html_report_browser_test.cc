@@ -14,6 +14,7 @@
 #include "analysis/html_from_trace.h"
 #include "analysis/html_report.h"
 #include "analysis/run_stats.h"
+#include "analysis/testing/count_occurrences.h"
 #include "analysis/trace_reader.h"
 #include "gtest/gtest.h"
 
@@ -48,15 +49,6 @@ std::string DumpDom(const std::string& html, const std::string& name) {
     out.append(buf.data(), n);
   pclose(p);
   return out;
-}
-
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 std::string Line(const std::string& s) { return s + "\n"; }
@@ -125,12 +117,12 @@ TEST_F(BrowserTest, ScriptDrawsOneLanePerReplicaAndEveryRequest) {
       DumpDom(RenderHtmlReport(StatsOf(SmallTrace()), {}), "small");
   ASSERT_NE(dom.find("data-status=\"ok\""), std::string::npos)
       << dom.substr(0, 2000);
-  EXPECT_EQ(Count(dom, "class=\"lane\""), 3u);
+  EXPECT_EQ(CountOccurrences(dom, "class=\"lane\""), 3u);
   // Follower, candidate, leader, dead.
   EXPECT_NE(dom.find("data-replica=\"0000\" data-intervals=\"4\""),
             std::string::npos);
   EXPECT_NE(dom.find("data-replica=\"0002\""), std::string::npos);
-  EXPECT_EQ(Count(dom, "class=\"mark\""), 3u);
+  EXPECT_EQ(CountOccurrences(dom, "class=\"mark\""), 3u);
   EXPECT_NE(dom.find("data-mode=\"each\""), std::string::npos);
 }
 
@@ -146,7 +138,7 @@ TEST_F(BrowserTest, ManyRequestsAreDrawnAsBuckets) {
   std::string dom = DumpDom(RenderHtmlReport(StatsOf(trace), {}), "bucket");
   ASSERT_NE(dom.find("data-status=\"ok\""), std::string::npos);
   EXPECT_NE(dom.find("data-mode=\"bucket\""), std::string::npos);
-  EXPECT_LT(Count(dom, "class=\"mark\""), 20u);
+  EXPECT_LT(CountOccurrences(dom, "class=\"mark\""), 20u);
 }
 
 TEST_F(BrowserTest, ViolationDiagramRendersWithoutScriptErrors) {
@@ -159,14 +151,14 @@ TEST_F(BrowserTest, ViolationDiagramRendersWithoutScriptErrors) {
       << dom.substr(0, 2000);
   // One diagram, for key k: its five operations all laid out with a size
   // (the script counts them), the stale get red.
-  EXPECT_EQ(Count(dom, "<svg class=\"violation\""), 1u);
+  EXPECT_EQ(CountOccurrences(dom, "<svg class=\"violation\""), 1u);
   EXPECT_NE(dom.find("data-ops=\"5\""), std::string::npos);
   EXPECT_NE(dom.find("data-drawn=\"5\""), std::string::npos)
       << dom.substr(dom.find("<svg class=\"violation\""), 400);
   EXPECT_NE(dom.find("class=\"op bad\" data-op=\"2\""), std::string::npos);
   EXPECT_NE(dom.find("class=\"verdict bad\""), std::string::npos);
   // The timeline still drew next to it.
-  EXPECT_EQ(Count(dom, "class=\"lane\""), 3u);
+  EXPECT_EQ(CountOccurrences(dom, "class=\"lane\""), 3u);
 }
 
 TEST_F(BrowserTest, AScriptErrorIsReportedInTheStatus) {

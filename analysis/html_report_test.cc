@@ -3,6 +3,7 @@
 #include <string>
 
 #include "analysis/run_stats.h"
+#include "analysis/testing/count_occurrences.h"
 #include "gtest/gtest.h"
 
 namespace stepwise::analysis {
@@ -30,15 +31,6 @@ RunStats Stats(int requests) {
     (r.is_get ? s.get_latencies : s.put_latencies).push_back(r.latency_us);
   }
   return s;
-}
-
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 TEST(HtmlReportTest, FewRequestsAreDrawnOneByOne) {
@@ -69,7 +61,7 @@ TEST(HtmlReportTest, ALongRunSumsSecondsIntoWiderMessageBars) {
   const std::string html = RenderHtmlReport(s, o);
   const size_t from = html.find("id=\"message-chart\"");
   const std::string chart = html.substr(from, html.find("</svg>", from) - from);
-  EXPECT_EQ(Count(chart, "<rect"), 500u);  // 250 bars of two types
+  EXPECT_EQ(CountOccurrences(chart, "<rect"), 500u);  // 250 bars of two types
   EXPECT_NE(chart.find("0–20 s: append 140"), std::string::npos);
   EXPECT_NE(html.find("Each bar sums 20 seconds."), std::string::npos);
 }
@@ -79,7 +71,8 @@ TEST(HtmlReportTest, TraceTextCannotCloseTheScriptOrInjectMarkup) {
   s.scenario = "</script><b>x</b>";
   s.requests[0].mid = "</script><i>";
   std::string html = RenderHtmlReport(s, HtmlOptions{});
-  EXPECT_EQ(Count(html, "</script>"), 2u);  // the data and the code only
+  EXPECT_EQ(CountOccurrences(html, "</script>"),
+            2u);  // the data and the code only
   EXPECT_EQ(html.find("<b>x</b>"), std::string::npos);
   EXPECT_NE(html.find("&lt;/script&gt;&lt;b&gt;"), std::string::npos);
 }

@@ -6,6 +6,7 @@
 
 #include "analysis/history.h"
 #include "analysis/linearizability.h"
+#include "analysis/testing/count_occurrences.h"
 #include "analysis/trace_history.h"
 #include "gtest/gtest.h"
 
@@ -40,15 +41,6 @@ class Builder {
   TraceHistory h_;
 };
 
-size_t Count(const std::string& haystack, const std::string& needle) {
-  size_t n = 0;
-  for (size_t p = haystack.find(needle); p != std::string::npos;
-       p = haystack.find(needle, p + 1)) {
-    ++n;
-  }
-  return n;
-}
-
 // put v1, put v2, then a get that reads v1: stale. A put of v3 redirected
 // and its retry never answered (nothing reads v3).
 TraceHistory StaleRead() {
@@ -77,11 +69,11 @@ TEST(LinearizabilityReportTest, StaleReadIsAViolationWithItsPrefixMarked) {
   EXPECT_NE(h.find("class=\"op lin\" data-op=\"1\" data-order=\"2\""),
             std::string::npos);
   EXPECT_NE(h.find("class=\"op bad\" data-op=\"2\""), std::string::npos);
-  EXPECT_EQ(Count(h, "class=\"op bad\""), 1u);
+  EXPECT_EQ(CountOccurrences(h, "class=\"op bad\""), 1u);
   // Unknown puts nothing read: drawn, hatched, neither placed nor red.
   EXPECT_NE(h.find("class=\"op idle\" data-op=\"3\""), std::string::npos);
   EXPECT_NE(h.find("class=\"op idle\" data-op=\"4\""), std::string::npos);
-  EXPECT_EQ(Count(h, "fill=\"url(#hatch-0)\""), 2u);
+  EXPECT_EQ(CountOccurrences(h, "fill=\"url(#hatch-0)\""), 2u);
   // Labels and details.
   EXPECT_NE(h.find(">1. put(v1)</text>"), std::string::npos);
   EXPECT_NE(h.find(">get→v1</text>"), std::string::npos);
@@ -118,10 +110,10 @@ TEST(LinearizabilityReportTest, EveryKindOfMarkIsDrawn) {
   EXPECT_NE(svg.find("the key then holds a)"), std::string::npos);
   // Two clients' rows would need two labels; one client with overlapping
   // requests gets one label and several rows.
-  EXPECT_EQ(Count(svg, ">0015</text>"), 1u);
+  EXPECT_EQ(CountOccurrences(svg, ">0015</text>"), 1u);
   // The unknown put answered at 15 has a tick at its reply.
   EXPECT_NE(svg.find("answered fail or redirect at 15 µs"), std::string::npos);
-  EXPECT_EQ(Count(svg, "stroke-width=\"2\" pointer-events"), 1u);
+  EXPECT_EQ(CountOccurrences(svg, "stroke-width=\"2\" pointer-events"), 1u);
 }
 
 TEST(LinearizabilityReportTest, ALongKeyShowsAWindowAroundTheDeadEnd) {
@@ -136,7 +128,7 @@ TEST(LinearizabilityReportTest, ALongKeyShowsAWindowAroundTheDeadEnd) {
   ASSERT_EQ(r.result.verdict, CheckResult::Verdict::kNotLinearizable);
   const std::string h = RenderLinearizabilitySection(r, ViolationDrawing{});
   EXPECT_NE(h.find("data-ops=\"40\""), std::string::npos);
-  EXPECT_EQ(Count(h, "class=\"op "), 40u);
+  EXPECT_EQ(CountOccurrences(h, "class=\"op "), 40u);
   // The stale get (id 301) is in the window.
   EXPECT_NE(h.find("class=\"op bad\" data-op=\"301\""), std::string::npos);
   EXPECT_NE(h.find("of the key's 400"), std::string::npos);
@@ -154,7 +146,7 @@ TEST(LinearizabilityReportTest, ManyViolatingKeysAreCapped) {
   ViolationDrawing d;
   d.max_keys = 2;
   const std::string h = RenderLinearizabilitySection(r, d);
-  EXPECT_EQ(Count(h, "<svg class=\"violation\""), 2u);
+  EXPECT_EQ(CountOccurrences(h, "<svg class=\"violation\""), 2u);
   EXPECT_NE(h.find("And 5 more keys"), std::string::npos);
   EXPECT_NE(h.find("<code>key6</code>"), std::string::npos);
 }

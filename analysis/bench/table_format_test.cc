@@ -7,20 +7,12 @@
 #include <vector>
 
 #include "analysis/bench/tier_html.h"
+#include "analysis/testing/count_occurrences.h"
 
 namespace stepwise::bench {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-size_t CountOf(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (size_t at = text.find(what); at != std::string::npos;
-       at = text.find(what, at + 1)) {
-    ++n;
-  }
-  return n;
-}
 
 SeedRun SeedResult(uint64_t seed, bool passed, double messages, double failures,
                    double duplicates, double latency) {
@@ -107,14 +99,14 @@ TEST(HtmlTest, SelfContainedHeatMapWithOneCellPerMedianAndWorst) {
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos);
   // 2 rows x 4 metrics x (median, worst) cells, plus 5 legend swatches.
-  EXPECT_EQ(CountOf(html, "<rect"), 2u * 8 + 5);
+  EXPECT_EQ(CountOccurrences(html, "<rect"), 2u * 8 + 5);
   // Per row, 5 cells are below the best attainable tier: messages (median
   // and worst), failures (worst), latency (median and worst); plus the
   // legend's swatch.
-  EXPECT_EQ(CountOf(html, "stroke-dasharray"), 2u * 5 + 1);
+  EXPECT_EQ(CountOccurrences(html, "stroke-dasharray"), 2u * 5 + 1);
   // Colored by tier: the worst failures and latency are No credit.
-  EXPECT_EQ(CountOf(html, "fill=\"#c62828\"/>"), 1u);  // the legend
-  EXPECT_EQ(CountOf(html, "fill=\"#c62828\" stroke"), 2u * 2);
+  EXPECT_EQ(CountOccurrences(html, "fill=\"#c62828\"/>"), 1u);  // the legend
+  EXPECT_EQ(CountOccurrences(html, "fill=\"#c62828\" stroke"), 2u * 2);
   EXPECT_NE(html.find("a&lt;b"), std::string::npos);
   EXPECT_EQ(html.find("a<b"), std::string::npos);
   EXPECT_NE(html.find("<p>worst over seeds</p>"), std::string::npos);

@@ -16,6 +16,7 @@ namespace {
 
 using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 
 constexpr Micros kMs = kMillis;
@@ -24,15 +25,6 @@ constexpr NodeId kClient = 0x0100;
 TestCluster FiveReplicas() {
   return TestCluster(
       5, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
-}
-
-// Runs until 0 leads, everyone knows it and its no-op is committed, then
-// lets whatever is in flight arrive.
-void SettleWithLeaderZero(TestCluster& c) {
-  ASSERT_TRUE(c.RunUntil(
-      [&] { return c.AllFollow(0) && c.replica(0).commit_index() >= 1; },
-      c.now() + 3000 * kMs));
-  c.Stabilize();
 }
 
 bool Replied(const TestCluster& c, const std::string& mid) {

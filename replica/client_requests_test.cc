@@ -19,6 +19,7 @@ namespace {
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::CapturedReply;
 using ::stepwise::testing::MakeConfigs;
+using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 using ::stepwise::testing::TestConfig;
 
@@ -27,15 +28,6 @@ constexpr NodeId kClient = 0x0100;
 
 TestCluster ThreeReplicas() {
   return TestCluster(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
-}
-
-// Runs until 0 leads, everyone knows it and its no-op is committed, then
-// delivers whatever is still in flight.
-void SettleWithLeaderZero(TestCluster& c) {
-  ASSERT_TRUE(c.RunUntil(
-      [&] { return c.AllFollow(0) && c.replica(0).commit_index() >= 1; },
-      c.now() + 3000 * kMs));
-  c.Stabilize();
 }
 
 bool Replied(const TestCluster& c, const std::string& mid) {

@@ -27,7 +27,7 @@ TestCluster ThreeReplicas() {
 }
 
 // Runs until 0 leads and everyone knows it; returns false on timeout.
-bool SettleWithLeaderZero(TestCluster& c) {
+bool ElectZero(TestCluster& c) {
   return c.RunUntil([&] { return c.AllFollow(0); }, c.now() + 3000 * kMs);
 }
 
@@ -364,7 +364,7 @@ TEST(ElectionTest, ExtendedRoundWinsInTheSameTerm) {
 
 TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   AppendReply reply;
   reply.term = 5;
   c.Inject(1, 0, reply);
@@ -376,7 +376,7 @@ TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
 
 TEST(ElectionTest, AppendFromANewerLeaderMakesTheLeaderFollowIt) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   c.Inject(1, 0, Append(2, 1, 1, {}, 1));
   EXPECT_EQ(c.replica(0).role(), Role::kFollower);
   EXPECT_EQ(c.replica(0).term(), 2u);
@@ -385,7 +385,7 @@ TEST(ElectionTest, AppendFromANewerLeaderMakesTheLeaderFollowIt) {
 
 TEST(ElectionTest, StaleLeaderLearnsTheNewTermAndFollows) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   c.Isolate(0);
   ASSERT_TRUE(c.RunUntil(
       [&] {
@@ -407,7 +407,7 @@ TEST(ElectionTest, StaleLeaderLearnsTheNewTermAndFollows) {
 // it follows the leader instead of deposing it (thesis §9.6).
 TEST(ElectionTest, ReturningReplicaDoesNotDeposeTheLeader) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   const LogIndex log_before = c.replica(0).log().last_index();
 
   c.Isolate(2);
@@ -442,7 +442,7 @@ TEST(ElectionTest, ReturningReplicaDoesNotDeposeTheLeader) {
 // vote requests, pre or real: no reply, no term change, no vote.
 TEST(ElectionTest, FollowerThatHeardTheLeaderIgnoresVoteRequests) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   const Micros heard = c.now();
   const LogIndex last = c.replica(1).log().last_index();
 
@@ -477,7 +477,7 @@ TEST(ElectionTest, FollowerThatHeardTheLeaderIgnoresVoteRequests) {
 // campaigns nobody hears.
 TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   c.Isolate(2);
   const uint64_t before = c.replica(2).stats().elections_started;
   c.RunFor(20000 * kMs);  // 2's election timeout is 2000 ms
@@ -493,7 +493,7 @@ TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
 // one who missed a keepalive cannot depose the leader.
 TEST(ElectionTest, IdleLeaderSpeaksRarelyAndIsNotDeposed) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   const ReplicaConfig& config = c.replica(0).config();
   c.RunFor(config.idle_after + config.idle_interval);
   const Micros window = 10 * config.idle_interval;
@@ -526,7 +526,7 @@ TEST(ElectionTest, IdleLeaderSpeaksRarelyAndIsNotDeposed) {
 // acknowledgements for quorum_timeout and no majority answered.
 TEST(ElectionTest, LeaderCutOffFromTheMajorityStepsDown) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   c.RunFor(500 * kMs);
   const Micros timeout = c.replica(0).config().quorum_timeout;
 
@@ -550,7 +550,7 @@ TEST(ElectionTest, LeaderCutOffFromTheMajorityStepsDown) {
 // A leader that gets its acknowledgements keeps leading.
 TEST(ElectionTest, LeaderThatHearsAMajorityKeepsLeading) {
   TestCluster c = ThreeReplicas();
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   const Micros timeout = c.replica(0).config().quorum_timeout;
   for (int i = 0; i < 20; ++i) {
     c.Put(0, 0x0100, "put-" + std::to_string(i), "k", "v");
@@ -563,7 +563,7 @@ TEST(ElectionTest, LeaderThatHearsAMajorityKeepsLeading) {
 TEST(ElectionTest, LeaderWithAMajorityStaysAndTheMinorityStaysQuiet) {
   TestCluster c(5,
                 {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
-  ASSERT_TRUE(SettleWithLeaderZero(c));
+  ASSERT_TRUE(ElectZero(c));
   c.Partition({0, 1, 2}, {3, 4});
   EXPECT_FALSE(c.RunUntil(
       [&] {

@@ -583,4 +583,11 @@ int TestCluster::CountDelivered(const Filter& filter) const {
   return count;
 }
 
+void SettleWithLeaderZero(TestCluster& c) {
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return c.AllFollow(0) && c.replica(0).commit_index() >= 1; },
+      c.now() + 3 * kSeconds));
+  c.Stabilize();
+}
+
 }  // namespace stepwise::testing

@@ -238,6 +238,11 @@ class TestCluster {
   int duplicates_ = 0;
 };
 
+// Runs until 0 leads, everyone knows it and its first no-op is committed
+// (a test failure if that takes over 3 s), then lets whatever is in flight
+// arrive: the usual start of a test whose replica 0 times out first.
+void SettleWithLeaderZero(TestCluster& c);
+
 }  // namespace stepwise::testing
 
 #endif  // STEPWISE_REPLICA_TESTING_TEST_CLUSTER_H_

@@ -1,20 +1,12 @@
 #include "analysis/run_stats.h"
 
-#include <sstream>
 #include <string>
 
-#include "analysis/trace_reader.h"
+#include "analysis/testing/trace_text.h"
 #include "gtest/gtest.h"
 
 namespace stepwise::analysis {
 namespace {
-
-std::vector<TraceEvent> Events(const std::string& text) {
-  std::istringstream in(text);
-  ReadResult r = ReadTrace(in, "test.jsonl");
-  EXPECT_TRUE(r.ok()) << r.error;
-  return r.events;
-}
 
 TEST(PercentilesTest, NearestRankOfOneToHundred) {
   std::vector<int64_t> v;
@@ -73,12 +65,12 @@ std::string Route(int64_t t, const std::string& type, const std::string& fate) {
 }
 
 TEST(RunStatsTest, RepliesAndLatenciesByRequestType) {
-  RunStats s = ComputeRunStats(
-      Events(Request(100, "get", "G1") + Reply(400, "ok", "G1", 300) +
-             Request(500, "get", "G2") + Reply(510, "redirect", "G2", 10) +
-             Request(600, "put", "P1") + Reply(700, "ok", "P1", 100) +
-             Reply(900, "duplicate", "P1", 300) + Request(1000, "put", "P2") +
-             Request(1100, "put", "P3") + Reply(1150, "fail", "P3", 50)));
+  RunStats s = ComputeRunStats(ReadTraceText(
+      Request(100, "get", "G1") + Reply(400, "ok", "G1", 300) +
+      Request(500, "get", "G2") + Reply(510, "redirect", "G2", 10) +
+      Request(600, "put", "P1") + Reply(700, "ok", "P1", 100) +
+      Reply(900, "duplicate", "P1", 300) + Request(1000, "put", "P2") +
+      Request(1100, "put", "P3") + Reply(1150, "fail", "P3", 50)));
   ASSERT_EQ(s.requests.size(), 5u);
   EXPECT_EQ(s.requests[0].outcome, Outcome::kOk);
   EXPECT_EQ(s.requests[1].outcome, Outcome::kRedirect);
@@ -98,7 +90,7 @@ TEST(RunStatsTest, RepliesAndLatenciesByRequestType) {
 }
 
 TEST(RunStatsTest, MessagesPerSecondAndDropPeriods) {
-  RunStats s = ComputeRunStats(Events(
+  RunStats s = ComputeRunStats(ReadTraceText(
       Route(10, "vote", "delivered") + Route(20, "append", "delivered") +
       Route(30, "append", "dropped") + Route(1'500'000, "append", "partition") +
       Route(2'100'000, "append", "dropped") +
@@ -124,7 +116,7 @@ TEST(RunStatsTest, MessagesPerSecondAndDropPeriods) {
 }
 
 TEST(RunStatsTest, RolesLeadersKillsAndPartitions) {
-  RunStats s = ComputeRunStats(Events(
+  RunStats s = ComputeRunStats(ReadTraceText(
       "{\"t\":0,\"ev\":\"run\",\"scenario\":\"x.json\",\"seed\":3,"
       "\"replicas\":3,\"requests\":0}\n"
       "{\"t\":0,\"ev\":\"start\",\"replica\":\"0000\"}\n"
@@ -178,7 +170,7 @@ TEST(RunStatsTest, RolesLeadersKillsAndPartitions) {
 }
 
 TEST(RunStatsTest, AnUnhealedPartitionLastsToTheEnd) {
-  RunStats s = ComputeRunStats(Events(
+  RunStats s = ComputeRunStats(ReadTraceText(
       "{\"t\":30,\"ev\":\"fault\",\"kind\":\"part_easy\",\"side0\":\"0000\","
       "\"side1\":\"0001\"}\n"
       "{\"t\":80,\"ev\":\"timer\",\"replica\":\"0000\"}\n"));
@@ -205,7 +197,7 @@ TEST(RunStatsTest, LiveTraceRolesAreInferredFromMessages) {
            ",\"to\":\"0000\",\"fate\":\"delivered\",\"duplicate\":false,"
            "\"extra_us\":0}\n";
   };
-  RunStats s = ComputeRunStats(Events(
+  RunStats s = ComputeRunStats(ReadTraceText(
       "{\"t\":0,\"ev\":\"run\",\"scenario\":\"s\",\"seed\":1,\"binary\":"
       "\"b\",\"logs\":\"l\"}\n"
       "{\"t\":1,\"ev\":\"start\",\"replica\":\"0000\"}\n"
@@ -245,7 +237,7 @@ TEST(RunStatsTest, LiveTraceRolesAreInferredFromMessages) {
 }
 
 TEST(RunStatsTest, RoleEventsWinOverInference) {
-  RunStats s = ComputeRunStats(Events(
+  RunStats s = ComputeRunStats(ReadTraceText(
       "{\"t\":0,\"ev\":\"run\",\"scenario\":\"s\",\"seed\":1,"
       "\"replicas\":1,\"requests\":0}\n"
       "{\"t\":1,\"ev\":\"start\",\"replica\":\"0000\"}\n"

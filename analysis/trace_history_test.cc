@@ -1,20 +1,12 @@
 #include "analysis/trace_history.h"
 
-#include <sstream>
 #include <string>
 
-#include "analysis/trace_reader.h"
+#include "analysis/testing/trace_text.h"
 #include "gtest/gtest.h"
 
 namespace stepwise::analysis {
 namespace {
-
-std::vector<TraceEvent> Events(const std::string& text) {
-  std::istringstream in(text);
-  ReadResult r = ReadTrace(in, "test.jsonl");
-  EXPECT_TRUE(r.ok()) << r.error;
-  return r.events;
-}
 
 std::string Get(int64_t t, const std::string& mid, const std::string& key,
                 bool retry = false, const std::string& client = "0015") {
@@ -56,9 +48,9 @@ const Operation* Find(const TraceHistory& h, uint64_t id) {
 
 TEST(TraceHistoryTest, OkPutsAndGetsWithTheirValues) {
   TraceHistory h = BuildTraceHistory(
-      Events(Put(100, "P1", "k", "v1") + Reply(300, "ok", "P1") +
-             Get(400, "G1", "k") + Reply(450, "ok", "G1", "v1") +
-             Get(500, "G2", "absent") + Reply(520, "ok", "G2")));
+      ReadTraceText(Put(100, "P1", "k", "v1") + Reply(300, "ok", "P1") +
+                    Get(400, "G1", "k") + Reply(450, "ok", "G1", "v1") +
+                    Get(500, "G2", "absent") + Reply(520, "ok", "G2")));
   ASSERT_EQ(h.history.operations.size(), 3u);
   EXPECT_EQ(h.mids, (std::vector<std::string>{"P1", "G1", "G2"}));
   const Operation& put = h.history.operations[0];
@@ -84,7 +76,7 @@ TEST(TraceHistoryTest, OkPutsAndGetsWithTheirValues) {
 }
 
 TEST(TraceHistoryTest, FailedRedirectedAndUnansweredPutsAreUnknown) {
-  TraceHistory h = BuildTraceHistory(Events(
+  TraceHistory h = BuildTraceHistory(ReadTraceText(
       Put(100, "P1", "k", "v1") + Reply(200, "redirect", "P1") +
       Put(200, "P2", "k", "v1", /*retry=*/true) + Reply(300, "fail", "P2") +
       Put(300, "P3", "k", "v1", /*retry=*/true) +
@@ -109,10 +101,10 @@ TEST(TraceHistoryTest, FailedRedirectedAndUnansweredPutsAreUnknown) {
 }
 
 TEST(TraceHistoryTest, GetsWithoutAnOkAreLeftOut) {
-  TraceHistory h = BuildTraceHistory(
-      Events(Get(100, "G1", "k") + Reply(200, "redirect", "G1") +
-             Get(200, "G2", "k", /*retry=*/true) + Reply(300, "fail", "G2") +
-             Get(300, "G3", "k", /*retry=*/true) + Get(400, "G4", "k")));
+  TraceHistory h = BuildTraceHistory(ReadTraceText(
+      Get(100, "G1", "k") + Reply(200, "redirect", "G1") +
+      Get(200, "G2", "k", /*retry=*/true) + Reply(300, "fail", "G2") +
+      Get(300, "G3", "k", /*retry=*/true) + Get(400, "G4", "k")));
   EXPECT_TRUE(h.history.operations.empty());
   EXPECT_EQ(h.gets_left_out, 4);
   // Every request still has its id.
@@ -120,7 +112,7 @@ TEST(TraceHistoryTest, GetsWithoutAnOkAreLeftOut) {
 }
 
 TEST(TraceHistoryTest, OnlyTheFirstReplyAtTheAskingClientCounts) {
-  TraceHistory h = BuildTraceHistory(Events(
+  TraceHistory h = BuildTraceHistory(ReadTraceText(
       Get(100, "G1", "k") +
       // To another client: the asker never sees it.
       Reply(150, "ok", "G1", "x", "incorrect", "0016") +
@@ -138,7 +130,7 @@ TEST(TraceHistoryTest, OnlyTheFirstReplyAtTheAskingClientCounts) {
 
 TEST(TraceHistoryTest, AWrongValueIsKeptForTheChecker) {
   // The client's check calls it incorrect; the history keeps what was read.
-  TraceHistory h = BuildTraceHistory(Events(
+  TraceHistory h = BuildTraceHistory(ReadTraceText(
       Get(100, "G1", "k") + Reply(200, "ok", "G1", "stale", "incorrect")));
   ASSERT_EQ(h.history.operations.size(), 1u);
   EXPECT_EQ(h.history.operations[0].value, "stale");
@@ -150,7 +142,7 @@ TEST(TraceHistoryTest, RequestsToADeadReplicaNeverHappened) {
   std::string lost = put;
   lost.replace(lost.find("\"request\""), 9, "\"request_lost\"");
   lost.replace(lost.find(",\"retry\":false"), 14, "");
-  TraceHistory h = BuildTraceHistory(Events(put + lost));
+  TraceHistory h = BuildTraceHistory(ReadTraceText(put + lost));
   EXPECT_TRUE(h.history.operations.empty());
   EXPECT_EQ(h.lost, 1);
 }

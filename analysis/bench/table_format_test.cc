@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/bench/testing/seed_run.h"
 #include "analysis/bench/tier_html.h"
 #include "analysis/testing/count_occurrences.h"
 
@@ -13,16 +14,6 @@ namespace stepwise::bench {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-SeedRun SeedResult(uint64_t seed, bool passed, double messages, double failures,
-                   double duplicates, double latency) {
-  SeedRun run;
-  run.seed = seed;
-  run.passed = passed;
-  run.values = {messages, failures, duplicates, latency};
-  if (!passed) run.failed_checks = "Some state was stored (0 puts answered ok)";
-  return run;
-}
 
 // simple-2's tiers over four seeds: medians F F F F, worsts F N F N, best
 // attainable B F F B.

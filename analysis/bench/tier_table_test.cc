@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include "analysis/bench/testing/seed_run.h"
+
 namespace stepwise::bench {
 namespace {
 
@@ -45,16 +47,6 @@ ConfigSpec Crash4() {
   s.tiers = {Tiers{1800, 4000, 5000}, Tiers{1, 4, 10}, Tiers{0, 2, 10},
              Tiers{0.00015, 0.005, 0.05}};
   return s;
-}
-
-SeedRun SeedResult(uint64_t seed, bool passed, double messages, double failures,
-                   double duplicates, double latency) {
-  SeedRun run;
-  run.seed = seed;
-  run.passed = passed;
-  run.values = {messages, failures, duplicates, latency};
-  if (!passed) run.failed_checks = "Some state was stored (0 puts answered ok)";
-  return run;
 }
 
 // Four seeds of simple-2: an even count, one failed seed, one run with no

@@ -107,6 +107,30 @@ TEST(RulesTest, KillLeaderKillsTheBelievedLeader) {
   }
 }
 
+TEST(RulesTest, AFaultComesBeforeARequestDueAtTheSameInstant) {
+  // Requests are due every 50 ms, so the kill at 2.5 s falls on one. Taken
+  // fault first (as the live hub's loop does), the clients have forgotten
+  // the killed leader and send that request to a living replica; request
+  // first, it would be lost with the leader and go unanswered.
+  json config = BaseConfig();
+  config["events"] = {{{"type", "kill_leader"}, {"time", 2.5}}};
+  FakeOptions o;
+  o.leader = 1;
+  std::string trace;
+  RunResult r = RunFake(config, o, 1, &trace);
+  ASSERT_EQ(r.killed, (std::vector<NodeId>{1}));
+  std::string due_then;
+  std::istringstream in(trace);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("{\"t\":7500000,\"ev\":\"request\"", 0) == 0) {
+      due_then = line;
+    }
+  }
+  ASSERT_FALSE(due_then.empty());
+  EXPECT_EQ(due_then.find("\"dst\":\"0001\""), std::string::npos) << due_then;
+  EXPECT_EQ(CountLines(trace, "request_lost"), 0);
+}
+
 TEST(RulesTest, KillNonLeaderNeverKillsTheBelievedLeader) {
   for (uint64_t seed = 1; seed <= 10; ++seed) {
     json config = BaseConfig();

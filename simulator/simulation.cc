@@ -45,13 +45,16 @@ RunResult Simulation::Run() {
     queue_.At(i * scenario_.latency.start_stagger_us,
               [this, id] { StartReplica(id); });
   }
+  // A fault and a request due at the same instant: the fault first, as the
+  // live hub's loop takes them (live/live_run.cc), so that both modes agree.
+  // The queue breaks ties in the order things were scheduled.
+  for (const FaultEvent& e : faults_.timeline()) {
+    queue_.At(scenario_.EventTimeUs(e), [this, &e] { ApplyFault(e); });
+  }
   for (int k = 0; k < clients_.num_requests(); ++k) {
     queue_.At(clients_.due(k), [this, k] {
       HubArrive(HubJob{HubJob::Kind::kRequest, kNoNode, k, {}});
     });
-  }
-  for (const FaultEvent& e : faults_.timeline()) {
-    queue_.At(scenario_.EventTimeUs(e), [this, &e] { ApplyFault(e); });
   }
   const Micros end = scenario_.run_end_us();
   queue_.RunUntil(end);

@@ -133,15 +133,20 @@ void Replica::GiveUpOwnPut(PendingRequest request, Micros now) {
   }
 }
 
-void Replica::ResolveDeadPuts(Micros now) {
+void Replica::ResolveDeadPuts(LogIndex committed_index, Term committed_term,
+                              Micros now) {
   // An entry committed below our put's index with a later term than our
   // entry's: every future leader holds it, and terms never fall along a
-  // log, so no leader will ever hold our entry at its index. It can never
+  // log, so no leader will ever hold our entry at its index. Nor if the
+  // committed entry is at our put's index with another term. It can never
   // commit, so the client may be told to retry now, rather than once the
   // log has grown to the put's index, which with few clients may be long.
-  const Term committed_term = log_.term_at(commit_index_);
   for (auto it = unresolved_puts_.begin(); it != unresolved_puts_.end();) {
-    if (it->first <= commit_index_ || committed_term <= it->second.entry_term) {
+    const LogIndex index = it->first;
+    const Term term = it->second.entry_term;
+    const bool dead = (index > committed_index && committed_term > term) ||
+                      (index == committed_index && committed_term != term);
+    if (!dead) {
       ++it;
       continue;
     }

@@ -471,6 +471,29 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutBeyondALaterTermsCommit) {
   EXPECT_EQ(c.ReplyTo("put-2")->leader, 1);
 }
 
+// The new leader's first append reaching the deposed leader is refused (its
+// log differs at prev_index), but it shows that prev_index committed with
+// an entry of the new term: the put there is dead, and is given back at
+// once rather than after the repair, which may be lost.
+TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutARefusedAppendShowsDead) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.AdvanceBy(950 * kMs);
+  c.DropAll();
+  c.Put(0, kClient, "put-1", "k", "v1");  // index 2, term 1
+  c.DropAll();
+  AppendEntries append = NoopOfANewLeader(/*commit=*/2);
+  append.prev_index = 2;  // 1's no-op of term 2 is at index 2, committed
+  append.prev_term = 2;
+  append.entries.clear();
+  c.Inject(1, 0, append);
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+  EXPECT_EQ(c.replica(0).log().term_at(2), 1u) << "refused: not merged";
+  ASSERT_EQ(c.ReplyCount("put-1"), 1);
+  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
+  EXPECT_EQ(c.ReplyTo("put-1")->leader, 1);
+}
+
 // The put never left the cut-off leader: it cannot commit, so its one
 // reply is a redirect, whenever it comes.
 TEST(ClientRequestsTest, DeposedLeaderLostPutGetsOneRedirect) {

@@ -6,6 +6,12 @@
 #include "replica/replica.h"
 
 namespace stepwise {
+namespace {
+
+// How many times a (pre)vote round that nobody refused goes on (ExtendRound).
+constexpr int kMaxRoundExtensions = 3;
+
+}  // namespace
 
 // The lease rule. A replica that heard from a leader within
 // election_timeout_min refuses to help elect anybody else. This is what lets
@@ -41,31 +47,57 @@ void Replica::StartPreVote(Micros now) {
   if (role_ == Role::kPreCandidate && !MajorityReachable(now)) {
     failed_campaigns_ = std::min(failed_campaigns_ + 1, 8);
   }
+  // A pre-vote grant still stands in our next round if it is recent: still
+  // a pre-candidate, we have the same term and log as when it was given
+  // (a newer term or an append would have made us a follower). With exactly
+  // a majority alive, a round needs a grant from every one of them; on a
+  // lossy network the most up-to-date replica, the only one they can all
+  // grant, may gather them over several rounds but rarely within one. The
+  // real vote that follows asks each voter afresh (and a voter that heard
+  // from a leader meanwhile refuses it), so this risks no safety, and
+  // grants no older than two rounds disturb no leader that came back.
+  if (role_ != Role::kPreCandidate) pre_vote_grants_.clear();
+  std::erase_if(pre_vote_grants_, [&](const auto& grant) {
+    return now - grant.second > 2 * config_.election_timeout_max;
+  });
   role_ = Role::kPreCandidate;
-  round_extended_ = false;
+  rounds_extended_ = 0;
   leader_ = kNoNode;
   votes_.assign(1, config_.id);
+  vote_answers_.clear();
+  for (const auto& [peer, at] : pre_vote_grants_) {
+    votes_.push_back(peer);
+    vote_answers_.push_back(peer);
+  }
   ++stats_.elections_started;
   ResetElectionTimer(now);
   if (static_cast<int>(votes_.size()) >= quorum()) {
     StartElection(now);
     return;
   }
-  vote_answers_.clear();
   vote_sends_ = 0;
   SendVoteRequests(now);
 }
 
 // A (pre)vote round that ran out its timer with some grants, but not
-// enough, goes on once more in the same term, asking again only the peers
-// that have not answered: on a lossy network every grant was hard to get,
-// and starting over would throw them away (a candidate's votes are
-// durable for its term, and a pre-vote grant is rechecked by the real vote
-// that follows). Once only: two candidates splitting a term's votes must
-// both give up for randomized timers to break the tie.
+// enough, goes on in the same term, asking again only the peers that have
+// not answered: on a lossy network every grant was hard to get, and
+// starting over would throw them away (a candidate's votes are durable for
+// its term, and a pre-vote grant is rechecked by the real vote that
+// follows). Once, if anybody refused us: two candidates splitting a term's
+// votes must both give up for randomized timers to break the tie. A
+// candidate that nobody refused goes on up to kMaxRoundExtensions times: no
+// sign of a rival then, only of lost datagrams, and its pre-votes showed
+// that a majority could hear it. (A pre-candidate needs no more: its grants
+// carry into its next round, StartPreVote; and one cut off with a minority
+// that grants it must not keep asking.)
 bool Replica::ExtendRound(Micros now) {
   if (role_ != Role::kPreCandidate && role_ != Role::kCandidate) return false;
-  if (round_extended_ || votes_.size() < 2) return false;
+  if (votes_.size() < 2) return false;
+  const bool refused = vote_answers_.size() + 1 > votes_.size();
+  const int limit =
+      role_ == Role::kCandidate && !refused ? kMaxRoundExtensions : 1;
+  if (rounds_extended_ >= limit) return false;
   int could_grant = static_cast<int>(votes_.size());
   for (NodeId peer : config_.peers) {
     if (std::find(vote_answers_.begin(), vote_answers_.end(), peer) ==
@@ -74,7 +106,7 @@ bool Replica::ExtendRound(Micros now) {
     }
   }
   if (could_grant < quorum()) return false;
-  round_extended_ = true;
+  ++rounds_extended_;
   ResetElectionTimer(now);
   vote_sends_ = 0;
   SendVoteRequests(now);
@@ -82,7 +114,7 @@ bool Replica::ExtendRound(Micros now) {
 }
 
 void Replica::StartElection(Micros now) {
-  round_extended_ = false;
+  rounds_extended_ = 0;
   role_ = Role::kCandidate;
   leader_ = kNoNode;
   SetTerm(term_ + 1);
@@ -237,6 +269,7 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
   if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
     votes_.push_back(from);
   }
+  if (reply.pre_vote) pre_vote_grants_[from] = now;
   if (static_cast<int>(votes_.size()) < quorum()) return;
   if (reply.pre_vote) {
     StartElection(now);
@@ -247,20 +280,23 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
 
 // CheckQuorum, on demand. A leader that asked for acknowledgements (to
 // commit, to renew its lease) and has not heard from a majority within
-// quorum_timeout since may have been replaced on the other side of a
-// partition: it steps down, so that clients go elsewhere. A leader with
-// nothing to ask keeps quiet and keeps its role: it serves nothing then (its
-// lease needs fresh acknowledgements), and asking costs messages.
+// quorum_timeout of when they were due may have been replaced on the other
+// side of a partition: it steps down, so that clients go elsewhere. Due,
+// not asked: on a lossy network the tail may wait ack_delay before it
+// answers, and the leader only sends again once that answer is overdue
+// (CheckChainStall), so counting from the asking would leave it less time
+// to retry. A leader with nothing to ask keeps quiet and keeps its role: it
+// serves nothing then (its lease needs fresh acknowledgements), and asking
+// costs messages.
 void Replica::CheckQuorum(Micros now) {
-  if (ack_wanted_since_ == kNever ||
-      now < ack_wanted_since_ + config_.quorum_timeout) {
-    return;
-  }
+  if (ack_wanted_since_ == kNever || now < quorum_deadline_) return;
   StepDown(now);
 }
 
-void Replica::NoteAckWanted(Micros now) {
-  if (ack_wanted_since_ == kNever) ack_wanted_since_ = now;
+void Replica::NoteAckWanted(Micros now, Micros ack_delay) {
+  if (ack_wanted_since_ != kNever) return;
+  ack_wanted_since_ = now;
+  quorum_deadline_ = now + ack_delay + config_.quorum_timeout;
 }
 
 void Replica::NoteQuorumHeard() {

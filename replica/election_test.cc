@@ -314,6 +314,30 @@ TestCluster FiveWhereZeroCampaigns() {
       5, {1000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs});
 }
 
+// 0's pending request reaches `peer`, and `peer`'s answer reaches 0.
+void ExchangeWith(TestCluster& c, NodeId peer) {
+  auto with_peer = [peer](const Message& m) {
+    return m.src == peer || m.dst == peer;
+  };
+  c.Deliver(with_peer);
+  c.Deliver(with_peer);
+}
+
+// As above, everything else pending being lost.
+void ExchangeOnlyWith(TestCluster& c, NodeId peer) {
+  c.Drop([peer](const Message& m) { return m.src != peer && m.dst != peer; });
+  ExchangeWith(c, peer);
+}
+
+// Whom 0's pending (pre)vote requests go to.
+std::vector<NodeId> AskedByZero(TestCluster& c) {
+  std::vector<NodeId> asked;
+  for (const Message& m : c.Pending()) {
+    if (m.src == 0 && BodyAs<VoteRequest>(m)) asked.push_back(m.dst);
+  }
+  return asked;
+}
+
 // 0 wins its pre-votes and becomes a candidate of *term; 1 hears its vote
 // request and its grant arrives, and every other request, first or
 // repeated, is lost until the round's timer runs out.
@@ -324,28 +348,35 @@ void RunOutARoundWithOneVote(TestCluster& c, Term* term) {
   ASSERT_EQ(c.replica(0).role(), Role::kCandidate);
   *term = c.replica(0).term();
   const Micros round_start = c.now();
-  auto with_one = [](const Message& m) { return m.src == 1 || m.dst == 1; };
-  c.Deliver(with_one);
-  c.Deliver(with_one);
+  ExchangeWith(c, 1);
   LoseEverythingUntil(c, round_start + 1000 * kMs);
 }
 
 // On a lossy network every grant is hard to get. A candidate whose round
-// runs out with some votes goes on in the same term, once, asking only the
-// peers that have not answered; the round after that starts over.
-TEST(ElectionTest, CandidateKeepsItsVotesForOneMoreRound) {
+// runs out with some votes goes on in the same term, asking only the peers
+// that have not answered: while nobody refused it, up to three more rounds;
+// the round after that starts over with a pre-vote.
+TEST(ElectionTest, CandidateNobodyRefusedKeepsItsVotesForThreeMoreRounds) {
   TestCluster c = FiveWhereZeroCampaigns();
   Term term = 0;
   ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
-  EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
-  EXPECT_EQ(c.replica(0).term(), term);
-  std::vector<NodeId> asked;
-  for (const Message& m : c.Pending()) {
-    if (m.src == 0 && BodyAs<VoteRequest>(m)) asked.push_back(m.dst);
+  for (int extension = 1; extension <= 3; ++extension) {
+    EXPECT_EQ(c.replica(0).role(), Role::kCandidate) << extension;
+    EXPECT_EQ(c.replica(0).term(), term) << extension;
+    EXPECT_EQ(AskedByZero(c), (std::vector<NodeId>{2, 3, 4})) << extension;
+    LoseEverythingUntil(c, c.now() + 1000 * kMs);
   }
-  EXPECT_EQ(asked, (std::vector<NodeId>{2, 3, 4}));
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
 
-  // The round after the extension starts over with a pre-vote.
+// A refusal may come from a voter that chose a rival in the same term: then
+// the round goes on once only, so that split votes end.
+TEST(ElectionTest, RefusedCandidateKeepsItsVotesForOneMoreRoundOnly) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  Term term = 0;
+  ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
+  ASSERT_EQ(c.replica(0).role(), Role::kCandidate);
+  c.Inject(2, 0, VoteReply{term, false, false});
   LoseEverythingUntil(c, c.now() + 1000 * kMs);
   EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
 }
@@ -354,12 +385,56 @@ TEST(ElectionTest, ExtendedRoundWinsInTheSameTerm) {
   TestCluster c = FiveWhereZeroCampaigns();
   Term term = 0;
   ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
-  auto with_two = [](const Message& m) { return m.src == 2 || m.dst == 2; };
-  c.Drop([&](const Message& m) { return !with_two(m); });
-  c.Deliver(with_two);  // the repeated request
-  c.Deliver(with_two);  // 2's grant: with 0 and 1, a majority
+  ExchangeOnlyWith(c, 2);  // 2's grant: with 0 and 1, a majority
   EXPECT_EQ(c.replica(0).role(), Role::kLeader);
   EXPECT_EQ(c.replica(0).term(), term);
+}
+
+// With exactly a majority alive and a lossy network, the one replica all
+// the others can grant may gather their pre-votes over several rounds but
+// rarely within one: a recent grant carries into the next round, and that
+// peer is not asked again.
+TEST(ElectionTest, PreVoteGrantCarriesIntoTheNextRound) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  const uint64_t first_round = c.replica(0).stats().elections_started;
+  // 1's grant arrives; everything else of this round is lost.
+  ExchangeWith(c, 1);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        if (c.replica(0).stats().elections_started > first_round) return true;
+        c.DropAll();
+        return false;
+      },
+      c.now() + 5000 * kMs));
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  EXPECT_EQ(AskedByZero(c), (std::vector<NodeId>{2, 3, 4}));
+  // 2's grant now makes a majority with 0 and 1's carried one.
+  ExchangeOnlyWith(c, 2);
+  EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
+}
+
+// A grant is carried for two rounds at most: the pre-candidate that keeps
+// failing asks everybody again.
+TEST(ElectionTest, OldPreVoteGrantIsAskedAgain) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ExchangeWith(c, 1);
+  const Micros granted_at = c.now();
+  bool asked_one_again = false;
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        for (const Message& m : c.Pending()) {
+          asked_one_again = asked_one_again || (m.src == 0 && m.dst == 1 &&
+                                                BodyAs<VoteRequest>(m));
+        }
+        c.DropAll();
+        return asked_one_again;
+      },
+      c.now() + 20000 * kMs));
+  EXPECT_GT(c.now() - granted_at, 2 * 1000 * kMs);
 }
 
 TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
@@ -545,6 +620,35 @@ TEST(ElectionTest, LeaderCutOffFromTheMajorityStepsDown) {
       << "still leader " << (c.now() - asked) / kMs << " ms after asking";
   EXPECT_EQ(c.replica(0).leader(), kNoNode);
   EXPECT_EQ(c.replica(0).term(), 1u);
+}
+
+// On a lossy network the tail may wait ack_delay before it acknowledges, so
+// CheckQuorum counts quorum_timeout from when the acknowledgement was due.
+TEST(ElectionTest, CheckQuorumWaitsOutADeferredAcknowledgement) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(ElectZero(c));
+  c.RunFor(500 * kMs);
+  // A chain append is lost: from now on acknowledgements may be deferred.
+  c.Put(0, 0x0100, "put-0", "k", "v0");
+  c.Drop([](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  });
+  ASSERT_TRUE(c.RunUntil([&] { return c.ReplyTo("put-0") != nullptr; },
+                         c.now() + 1000 * kMs));
+  c.RunFor(10 * kMs);  // and its acknowledgement reaches the leader
+  const ReplicaConfig& config = c.replica(0).config();
+  ASSERT_GT(config.ack_delay, 0);
+
+  c.Isolate(0);
+  const Micros asked = c.now();
+  c.Put(0, 0x0100, "put-1", "k", "v1");
+  const Micros due = asked + config.ack_delay;
+  c.RunUntil(due + config.quorum_timeout - 1 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader)
+      << "counted from the asking, not from when the answer was due "
+      << (c.now() - asked) / kMs;
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
+                         due + config.quorum_timeout + 1 * kMs));
 }
 
 // A leader that gets its acknowledgements keeps leading.

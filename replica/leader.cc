@@ -159,7 +159,9 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   }
   // The chain's acknowledgement speaks for a majority: CheckQuorum waits for
   // it. A probe of one follower cannot, so it starts no clock.
-  if (options.chain && options.ack_delay >= 0) NoteAckWanted(now);
+  if (options.chain && options.ack_delay >= 0) {
+    NoteAckWanted(now, options.ack_delay);
+  }
   if (options.chain && options.chain_start == 0 && !append.entries.empty()) {
     chain_wait_.through = std::max(chain_wait_.through, last);
     chain_wait_.from =

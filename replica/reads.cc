@@ -23,8 +23,9 @@
 // while our state machine lags, or not yet, while ours has the value.
 //
 // Acknowledgements come with puts, and while the lease is out a get asks
-// for one round down the chain: no timer renews it on its own, so an idle
-// leader costs no message for it.
+// for one round down the chain (then, on a chain longer than two, of every
+// follower on its own): no timer renews it on its own, so an idle leader
+// costs no message for it.
 
 #include <algorithm>
 #include <vector>
@@ -72,6 +73,15 @@ void Replica::RenewLease(Micros now) {
   // again, backing off, while gets wait and the lease stays out.
   lease_round_at_ = now;
   lease_rounds_ = std::min(lease_rounds_ + 1, 6);
+  if (lease_rounds_ >= 2 && chain_.size() > 2) {
+    // A long chain on a lossy network rarely gets a round through every
+    // relay: from the second round, every follower is asked on its own, and
+    // acknowledgements add up across rounds until a majority has answered.
+    for (NodeId peer : config_.peers) {
+      SendAppend(peer, now, SendOptions{true, false, 0});
+    }
+    return;
+  }
   SendChain(now, /*ack_delay=*/0, /*allow_empty=*/true);
 }
 

@@ -180,9 +180,7 @@ void Replica::Tick(Micros now) {
 Micros Replica::NextDeadline() const {
   Micros deadline = kNever;
   if (role_ == Role::kLeader) {
-    if (ack_wanted_since_ != kNever) {
-      deadline = ack_wanted_since_ + config_.quorum_timeout;
-    }
+    if (ack_wanted_since_ != kNever) deadline = quorum_deadline_;
     deadline = std::min(deadline, chain_wait_.deadline);
     deadline = std::min(deadline, NextTakeover());
     deadline = std::min(deadline, NextLeaseRound());

@@ -251,7 +251,7 @@ class Replica {
   bool MajorityReachable(Micros now) const;
   void StepDown(Micros now);
   void CheckQuorum(Micros now);
-  void NoteAckWanted(Micros now);
+  void NoteAckWanted(Micros now, Micros ack_delay);
   void NoteQuorumHeard();
 
   // replication.cc: the follower's side, commit and apply.
@@ -311,7 +311,8 @@ class Replica {
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
   void ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now);
-  void ResolveDeadPuts(Micros now);
+  void ResolveDeadPuts(LogIndex committed_index, Term committed_term,
+                       Micros now);
   // A put of ours that can never commit: the client is told to retry.
   void GiveUpOwnPut(PendingRequest request, Micros now);
   void RequeueOwedRequests(Micros now);
@@ -351,8 +352,12 @@ class Replica {
   int vote_sends_ = 0;        // this round's requests so far
   int failed_campaigns_ = 0;  // in a row, since we last heard from a leader
   std::map<NodeId, Micros> heard_from_;  // the last message from each peer
-  int last_round_answers_ = 0;   // peers that answered our last (pre)vote round
-  bool round_extended_ = false;  // this campaign already kept its grants once
+  int last_round_answers_ = 0;  // peers that answered our last (pre)vote round
+  int rounds_extended_ = 0;     // how often this round was extended
+  // When each pre-vote grant of our current campaign arrived, carried from
+  // one pre-vote round to the next while our term and log stay the same
+  // (StartPreVote).
+  std::map<NodeId, Micros> pre_vote_grants_;
 
   // Leader state.
   std::map<NodeId, FollowerProgress> progress_;
@@ -372,6 +377,9 @@ class Replica {
   // The first acknowledgement we asked for since a majority last answered
   // (kNever: none outstanding): CheckQuorum steps down when it gets old.
   Micros ack_wanted_since_ = kNever;
+  // ...and when CheckQuorum gives up on it: quorum_timeout after the
+  // acknowledgement was due, for the tail may defer it (ack_delay).
+  Micros quorum_deadline_ = kNever;
   // Put entries not known to be answered yet, with when we started waiting.
   std::map<LogIndex, Micros> unconfirmed_;
 

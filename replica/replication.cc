@@ -83,6 +83,14 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
     }
     reply.commit = commit_index_;
     Send(origin, reply);
+    // Though we cannot take the append, it tells us that the leader's
+    // entry at prev_index, of prev_term, is committed: a deposed leader's
+    // put there or beyond may be dead already (the refusal may be lost,
+    // and an idle leader repairs us only at its next keepalive, seconds
+    // away).
+    if (append.prev_index > 0 && append.prev_index <= append.commit) {
+      ResolveDeadPuts(append.prev_index, append.prev_term, now);
+    }
     return;
   }
   LogIndex changed = log_.MergeAfter(append.prev_index, append.entries);
@@ -169,7 +177,7 @@ void Replica::ApplyCommitted(Micros now) {
     AnswerOnApply(applied_index_, entry, now);
     ResolveOwnPut(applied_index_, entry, now);
   }
-  ResolveDeadPuts(now);
+  ResolveDeadPuts(commit_index_, log_.term_at(commit_index_), now);
   if (role_ == Role::kLeader) ServeReadsIfLeaseValid(now);
 }
 

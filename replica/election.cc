@@ -8,7 +8,8 @@
 namespace stepwise {
 namespace {
 
-// How many times a (pre)vote round that nobody refused goes on (ExtendRound).
+// How many times a candidate's round that nobody refused goes on
+// (ExtendRound).
 constexpr int kMaxRoundExtensions = 3;
 
 }  // namespace

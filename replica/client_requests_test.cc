@@ -34,6 +34,17 @@ bool Replied(const TestCluster& c, const std::string& mid) {
   return c.ReplyTo(mid) != nullptr;
 }
 
+// Three replicas, 0 leading, with its lease over and CheckQuorum not yet
+// due, and nothing in flight: what 0 sends from here on reaches nobody
+// unless a test delivers it. The deposed-leader tests start here.
+TestCluster ZeroLeadingWithItsLeaseOut() {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.AdvanceBy(950 * kMs);
+  c.DropAll();
+  return c;
+}
+
 // What 1, elected in term 2, sends 0 first: its no-op at index 2, right
 // after 0's no-op of term 1.
 AppendEntries NoopOfANewLeader(LogIndex commit) {
@@ -410,10 +421,7 @@ TEST(ClientRequestsTest, OldLeaderNeverServesAStaleGetAfterANewerPut) {
 // Leader 0 owes a put and a get when a newer leader's append reaches it:
 // both are redirected to the new leader, once, and its entry is dropped.
 TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
-  TestCluster c = ThreeReplicas();
-  SettleWithLeaderZero(c);
-  c.AdvanceBy(950 * kMs);  // lease over, CheckQuorum not yet
-  c.DropAll();
+  TestCluster c = ZeroLeadingWithItsLeaseOut();
   ASSERT_EQ(c.replica(0).role(), Role::kLeader);
   ASSERT_FALSE(c.replica(0).LeaseValid(c.now()));
 
@@ -453,10 +461,7 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
 // long): once an entry of a later term commits below it, the put's entry
 // can never commit, and the client is told to retry.
 TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutBeyondALaterTermsCommit) {
-  TestCluster c = ThreeReplicas();
-  SettleWithLeaderZero(c);
-  c.AdvanceBy(950 * kMs);
-  c.DropAll();
+  TestCluster c = ZeroLeadingWithItsLeaseOut();
   c.Put(0, kClient, "put-1", "k", "v1");  // index 2
   c.Put(0, kClient, "put-2", "k", "v2");  // index 3
   c.DropAll();
@@ -476,10 +481,7 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutBeyondALaterTermsCommit) {
 // an entry of the new term: the put there is dead, and is given back at
 // once rather than after the repair, which may be lost.
 TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutARefusedAppendShowsDead) {
-  TestCluster c = ThreeReplicas();
-  SettleWithLeaderZero(c);
-  c.AdvanceBy(950 * kMs);
-  c.DropAll();
+  TestCluster c = ZeroLeadingWithItsLeaseOut();
   c.Put(0, kClient, "put-1", "k", "v1");  // index 2, term 1
   c.DropAll();
   AppendEntries append = NoopOfANewLeader(/*commit=*/2);

@@ -259,6 +259,44 @@ TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
   }
 }
 
+// Puts that come in a burst (clients a partition or a dead leader held, all
+// back at once) share chain appends: one goes at once, the rest wait out
+// put_batch_window and go together. A put that comes alone goes at once.
+TEST(ChainTest, BurstOfPutsSharesChainAppends) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.RunFor(100 * kMs);
+  const Micros window = c.replica(0).config().put_batch_window;
+  ASSERT_GT(window, 0);
+  auto to_head = [&](NodeId head) {
+    return [head](const Message& m) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      return m.src == 0 && m.dst == head && a && !a->entries.empty();
+    };
+  };
+
+  c.Put(0, kClient, "alone", "k", "v");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.head, kNoNode);
+  EXPECT_EQ(c.Pending(to_head(chain.head)).size(), 1u) << "at once";
+  c.RunFor(100 * kMs);
+
+  const int before = c.CountDelivered(to_head(chain.head));
+  const int burst = 8;
+  for (int i = 0; i < burst; ++i) {
+    c.Put(0, kClient, "burst-" + std::to_string(i), "k" + std::to_string(i),
+          "v");
+  }
+  EXPECT_EQ(c.Pending(to_head(chain.head)).size(), 1u)
+      << "the first of the burst goes at once, the rest wait";
+  c.RunFor(window + 50 * kMs);
+  EXPECT_EQ(c.CountDelivered(to_head(chain.head)) - before, 2)
+      << "the rest of the burst in one more append";
+  for (int i = 0; i < burst; ++i) {
+    EXPECT_EQ(c.ReplyCount("burst-" + std::to_string(i)), 1) << i;
+  }
+}
+
 // A chain append whose acknowledgement is late is sent again.
 TEST(ChainTest, LostRelayIsSentAgainAndAnsweredOnce) {
   TestCluster c = FiveReplicas();

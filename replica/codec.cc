@@ -22,7 +22,7 @@
 //   redirect      MID
 //   fail          MID
 //   vote          term, last_index, last_term, pre_vote
-//   vote_reply    term, granted, pre_vote
+//   vote_reply    term, granted, pre_vote, log_ahead?
 //   append        term, prev_index, prev_term, commit, sent_at,
 //                 entries: [{term, key, value, client, MID, answerer?}, ...],
 //                 relay?, via?, stored_by?, confirmed?, ack_delay?,
@@ -277,7 +277,8 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
   if (type == "vote_reply") {
     VoteReply& m = message->body.emplace<VoteReply>();
     return r.Unsigned("term", &m.term) && r.Bool("granted", &m.granted) &&
-           r.Bool("pre_vote", &m.pre_vote);
+           r.Bool("pre_vote", &m.pre_vote) &&
+           r.OptionalBool("log_ahead", &m.log_ahead);
   }
   if (type == "get") {
     GetRequest& m = message->body.emplace<GetRequest>();
@@ -360,6 +361,7 @@ struct BodyEncoder {
     j["term"] = m.term;
     j["granted"] = m.granted;
     j["pre_vote"] = m.pre_vote;
+    if (m.log_ahead) j["log_ahead"] = true;
   }
   void operator()(const AppendEntries& m) const {
     j["term"] = m.term;

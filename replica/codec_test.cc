@@ -28,7 +28,7 @@ auto Fields(const VoteRequest& m) {
   return std::tie(m.term, m.last_log_index, m.last_log_term, m.pre_vote);
 }
 auto Fields(const VoteReply& m) {
-  return std::tie(m.term, m.granted, m.pre_vote);
+  return std::tie(m.term, m.granted, m.pre_vote, m.log_ahead);
 }
 auto Fields(const AppendEntries& m) {
   return std::tie(m.term, m.prev_index, m.prev_term, m.entries, m.commit,
@@ -45,7 +45,7 @@ auto Fields(const AppendReply& m) {
 bool Optional(const std::string& name) {
   for (const char* optional :
        {"relay", "via", "stored_by", "confirmed", "ack_delay", "quiet_for",
-        "idle", "via_match", "via_commit", "answerer"}) {
+        "idle", "via_match", "via_commit", "answerer", "log_ahead"}) {
     if (name == optional) return true;
   }
   return false;
@@ -129,6 +129,7 @@ std::vector<Message> Samples() {
       Make(0x0004, 0x0003, kNoNode, VoteReply{12, true, true}),
       Make(0x0002, 0x0001, 0x0002, std::move(append)),
       Make(0x0001, 0x0002, 0x0002, append_reply),
+      Make(0x0004, 0x0003, kNoNode, VoteReply{12, false, true, true}),
   };
 }
 

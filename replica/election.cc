@@ -196,6 +196,8 @@ void Replica::BecomeLeader(Micros now) {
   // Clients were likely waiting for this election: keep the busy cadence.
   last_client_at_ = now;
   chain_wait_ = ChainWait();
+  last_put_sent_at_ = -1;
+  put_batch_due_ = kNever;
   ack_wanted_since_ = kNever;
   lease_round_at_ = -1;
   lease_rounds_ = 0;
@@ -220,18 +222,26 @@ void Replica::BecomeLeader(Micros now) {
 
 void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
                                 Micros now) {
-  if (HeardFromLeaderRecently(now)) {
-    // No reply and no term change: the candidate learns nothing it could
-    // use to disrupt the leader, and it costs no message.
-    ++stats_.ignored_messages;
-    return;
-  }
   const bool log_ok =
       log_.IsUpToDate(request.last_log_index, request.last_log_term);
+  if (HeardFromLeaderRecently(now)) {
+    // No grant and no term change: the candidate learns nothing it could
+    // use to disrupt the leader. Mostly no reply either, which costs no
+    // message; but a candidate behind us is told so, for if the leader is
+    // dead, we hold entries it lacks, and it should wait for us
+    // (CampaignAhead) rather than win with voters as far behind as it is.
+    ++stats_.ignored_messages;
+    if (!log_ok) {
+      Send(from, VoteReply{term_, false, request.pre_vote, true});
+    }
+    return;
+  }
   if (request.pre_vote) {
     // Granting a pre-vote changes nothing here: not the term, not the vote.
     bool granted = request.term > term_ && log_ok;
-    Send(from, VoteReply{granted ? request.term : term_, granted, true});
+    Send(from,
+         VoteReply{granted ? request.term : term_, granted, true, !log_ok});
+    if (!log_ok) CampaignAhead(now);
     return;
   }
   if (request.term < term_) {
@@ -247,7 +257,20 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
     failed_campaigns_ = 0;
     ResetElectionTimer(now);
   }
-  Send(from, VoteReply{term_, granted, false});
+  Send(from, VoteReply{term_, granted, false, !log_ok});
+  if (!log_ok) CampaignAhead(now);
+}
+
+// Asked for a vote by a candidate whose log is behind ours, with no leader
+// heard from lately: the leader is likely gone, and an election is on.
+// Raft lets that candidate win with the votes of replicas as far behind as
+// it is, and our entries it lacks then die with the old leader: a put that
+// reached the chain's head but not its tail would never be answered. So
+// we campaign at once: a majority that would grant it grants us too, since
+// our log is at least as up-to-date as theirs. The candidate stands aside
+// for us if it hears of it in time (HandleVoteReply).
+void Replica::CampaignAhead(Micros now) {
+  if (role_ == Role::kFollower) StartPreVote(now);
 }
 
 void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
@@ -257,6 +280,19 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
     return;
   }
   Role wanted = reply.pre_vote ? Role::kPreCandidate : Role::kCandidate;
+  if (reply.log_ahead && !reply.granted && role_ == wanted) {
+    // A live voter holds entries we lack (its refusal carries its own term,
+    // which may be behind our round): we stand aside, so that it, or
+    // another as far ahead, wins and they live (CampaignAhead). Only once
+    // in a while: should it be unable to win (cut off from the others),
+    // our next round goes on regardless.
+    if (stood_aside_at_ < 0 ||
+        now - stood_aside_at_ >= 2 * config_.election_timeout_max) {
+      stood_aside_at_ = now;
+      BecomeFollower(term_, kNoNode, now);
+    }
+    return;
+  }
   Term round = reply.pre_vote ? term_ + 1 : term_;
   if (role_ != wanted || reply.term != round) {
     ++stats_.stale_messages;

@@ -437,6 +437,145 @@ TEST(ElectionTest, OldPreVoteGrantIsAskedAgain) {
   EXPECT_GT(c.now() - granted_at, 2 * 1000 * kMs);
 }
 
+// --- The longest log campaigns ------------------------------------------
+
+// A voter whose log is ahead of the candidate's says so, and, no leader
+// holding it back, campaigns at once: the entries the candidate lacks may be
+// a put that reached the chain's head but not its tail.
+TEST(ElectionTest, VoterWithALongerLogSaysSoAndCampaigns) {
+  TestCluster c = VoterWithLog({1, 1, 1}, 1);
+  // Its own timer made it campaign meanwhile; a newer term makes it a
+  // follower again.
+  c.Inject(0, 2, VoteReply{2, false, false});
+  ASSERT_EQ(c.replica(2).role(), Role::kFollower);
+  c.Inject(1, 2, PreVote(3, 2, 1));
+  std::vector<VoteReply> replies = c.PendingBodies<VoteReply>(2, 1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].granted);
+  EXPECT_TRUE(replies[0].log_ahead);
+  EXPECT_EQ(c.replica(2).role(), Role::kPreCandidate);
+  for (NodeId peer : {0, 1}) {
+    std::vector<VoteRequest> asks = c.PendingBodies<VoteRequest>(2, peer);
+    ASSERT_EQ(asks.size(), 1u) << "to " << peer;
+    EXPECT_TRUE(asks[0].pre_vote);
+    EXPECT_EQ(asks[0].last_log_index, 3u);
+  }
+}
+
+TEST(ElectionTest, VoterAheadOfARealCandidateCampaignsInTheNextTerm) {
+  TestCluster c = VoterWithLog({1, 1, 1}, 1);
+  c.Inject(1, 2, Vote(4, 2, 1));
+  std::vector<VoteReply> replies = c.PendingBodies<VoteReply>(2, 1);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_FALSE(replies[0].granted);
+  EXPECT_TRUE(replies[0].log_ahead);
+  EXPECT_EQ(c.replica(2).term(), 4u);
+  EXPECT_EQ(c.replica(2).role(), Role::kPreCandidate);
+  std::vector<VoteRequest> asks = c.PendingBodies<VoteRequest>(2, 0);
+  ASSERT_EQ(asks.size(), 1u);
+  EXPECT_EQ(asks[0].term, 5u);
+}
+
+// Refused for another reason (a stale term, a vote already given), the
+// voter's log is no better: it neither says so nor campaigns.
+TEST(ElectionTest, OtherRefusalsAreNotLogAhead) {
+  TestCluster c = VoterWithLog({1, 1, 1}, 1);
+  c.Inject(0, 2, Vote(2, 3, 1));
+  ASSERT_TRUE(TakeVoteReply(c, 2, 0)->granted);
+  c.Inject(1, 2, Vote(2, 3, 1));
+  std::optional<VoteReply> voted = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(voted);
+  EXPECT_FALSE(voted->granted);
+  EXPECT_FALSE(voted->log_ahead);
+  c.Inject(1, 2, PreVote(2, 3, 1));
+  std::optional<VoteReply> stale = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(stale);
+  EXPECT_FALSE(stale->granted);
+  EXPECT_FALSE(stale->log_ahead);
+  EXPECT_EQ(c.replica(2).role(), Role::kFollower);
+  EXPECT_TRUE(c.pending().empty());
+}
+
+// A voter that heard from its leader lately grants nothing and starts no
+// campaign: the leader may well be alive. But it tells a candidate behind
+// it so (the leader may be dead just now), keeping its own term.
+TEST(ElectionTest, VoterThatHeardItsLeaderSaysItIsAheadButDoesNotCampaign) {
+  TestCluster c(3, {1000 * kMs, 1000 * kMs, 1000 * kMs});
+  c.Inject(0, 2, Append(1, 0, 0, EntriesWithTerms({1, 1, 1})));
+  c.DropAll();
+  c.Inject(1, 2, Vote(5, 2, 1));
+  std::optional<VoteReply> behind = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(behind);
+  EXPECT_FALSE(behind->granted);
+  EXPECT_TRUE(behind->log_ahead);
+  EXPECT_EQ(behind->term, 1u);
+  EXPECT_EQ(c.replica(2).term(), 1u);
+  EXPECT_EQ(c.replica(2).role(), Role::kFollower);
+  // A candidate as far along is not answered at all.
+  c.Inject(1, 2, PreVote(2, 3, 1));
+  EXPECT_TRUE(c.pending().empty());
+  EXPECT_EQ(c.replica(2).role(), Role::kFollower);
+}
+
+// The candidate told of a longer log stands aside, once in a while only: a
+// voter ahead that cannot win (cut off from the others) must not stop
+// every election.
+TEST(ElectionTest, PreCandidateStandsAsideForALongerLogOnlyOnceInAWhile) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  c.DropAll();
+  c.Inject(1, 0, VoteReply{0, false, true, /*log_ahead=*/true});
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+
+  LoseEverythingUntil(c, 2000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  c.DropAll();
+  c.Inject(1, 0, VoteReply{0, false, true, /*log_ahead=*/true});
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
+
+// The whole story. The leader's last put reached the chain's head, not its
+// tail, and the leader died. Another follower's timer fires first; Raft
+// would let it win with the votes of the followers as far behind as it,
+// and the put would be lost, its client never answered. The head refuses
+// it, says why and campaigns; the first campaigner stands aside; the head
+// wins and the put commits.
+TEST(ElectionTest, PutThatReachedOnlyTheChainsHeadOutlivesTheLeader) {
+  TestCluster c(5,
+                {1000 * kMs, 3300 * kMs, 3200 * kMs, 3100 * kMs, 3000 * kMs});
+  ASSERT_TRUE(ElectZero(c));
+  c.Stabilize();
+  c.Put(0, 100, "mid-1", "key", "value");
+  std::vector<Message> chain = c.Pending([](const Message& m) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    return m.src == 0 && a && !a->entries.empty();
+  });
+  ASSERT_EQ(chain.size(), 1u);
+  const NodeId head = chain[0].dst;
+  c.Deliver([head](const Message& m) { return m.src == 0 && m.dst == head; });
+  c.DropAll();  // the head's relay to the tail, and everything else
+  c.Isolate(0);
+  const LogIndex put_index = c.replica(head).log().last_index();
+
+  NodeId first = kNoNode;
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        for (NodeId id = 1; id < 5 && first == kNoNode; ++id) {
+          if (c.replica(id).role() != Role::kFollower) first = id;
+        }
+        return first != kNoNode;
+      },
+      c.now() + 5000 * kMs));
+  ASSERT_NE(first, head) << "the test wants someone else to campaign first";
+  ASSERT_LT(c.replica(first).log().last_index(), put_index);
+
+  ASSERT_TRUE(c.RunUntil([&] { return c.ReplyTo("mid-1") != nullptr; },
+                         c.now() + 5000 * kMs));
+  EXPECT_EQ(c.LeaderAmong({1, 2, 3, 4}), head);
+  EXPECT_EQ(c.ReplyTo("mid-1")->reply.kind, ReplyKind::kOk);
+}
+
 TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
   TestCluster c = ThreeReplicas();
   ASSERT_TRUE(ElectZero(c));

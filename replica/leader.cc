@@ -182,7 +182,20 @@ void Replica::SendChain(Micros now, Micros ack_delay, bool allow_empty) {
 }
 
 void Replica::Replicate(Micros now) {
-  SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
+  // Puts come in bursts when clients a partition or a dead leader held
+  // come back all at once, a few hundred microseconds apart. Each with its
+  // own append, a burst costs a chain's worth of relays per put; held back
+  // for the rest of a short window, the burst goes down the chain in a few
+  // appends. Puts that arrive one at a time (every 100 ms in the course
+  // configs) are never held.
+  if (put_batch_due_ != kNever) return;
+  if (last_put_sent_at_ >= 0 &&
+      now - last_put_sent_at_ < config_.put_batch_window) {
+    put_batch_due_ = last_put_sent_at_ + config_.put_batch_window;
+  } else {
+    last_put_sent_at_ = now;
+    SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
+  }
   // Every lazy_every_puts puts, the followers off the chain get what they
   // lack: while puts flow they stay close behind (ready to join the chain
   // or to lead) at a cost that grows with the puts, not with time. Not at
@@ -194,6 +207,13 @@ void Replica::Replicate(Micros now) {
     lazy_batch_due_ = now + config_.lazy_batch_delay;
   }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
+}
+
+void Replica::SendHeldPuts(Micros now) {
+  if (now < put_batch_due_) return;
+  put_batch_due_ = kNever;
+  last_put_sent_at_ = now;
+  SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
 }
 
 void Replica::SendLazyBatches(Micros now) {

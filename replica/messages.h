@@ -65,6 +65,10 @@ struct VoteReply {
   Term term = 0;
   bool granted = false;
   bool pre_vote = false;
+  // Refused because the voter's log is more up-to-date than the
+  // candidate's (and no leader holds it back): the voter campaigns itself,
+  // and the candidate may stand aside for it (election.cc).
+  bool log_ahead = false;
 };
 
 // Sent by a leader (or relayed by a follower, see `relay`). The fields after

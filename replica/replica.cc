@@ -99,6 +99,7 @@ void Replica::BecomeFollower(Term term, NodeId leader, Micros now) {
   chain_.clear();
   chain_wait_ = ChainWait();
   lazy_batch_due_ = kNever;
+  put_batch_due_ = kNever;
   ack_wanted_since_ = kNever;
   unconfirmed_.clear();
   if (leader != kNoNode) {
@@ -163,6 +164,7 @@ void Replica::Tick(Micros now) {
     CheckChainStall(now);
     TakeOverSilentAnswerers(now);
     MaybeRenewLease(now);
+    SendHeldPuts(now);
     SendLazyBatches(now);
     SendKeepalives(now);
   }
@@ -185,6 +187,7 @@ Micros Replica::NextDeadline() const {
     deadline = std::min(deadline, NextTakeover());
     deadline = std::min(deadline, NextLeaseRound());
     deadline = std::min(deadline, lazy_batch_due_);
+    deadline = std::min(deadline, put_batch_due_);
     for (const auto& [peer, progress] : progress_) {
       deadline = std::min(deadline, progress.next_keepalive);
     }

@@ -55,6 +55,10 @@ struct ReplicaConfig {
   // lazy_every_puts-th put.
   int lazy_every_puts = 4;
   Micros lazy_batch_delay = 5 * kMillis;
+  // A put that comes within put_batch_window of the last chain append
+  // waits for the rest of that window and goes down the chain with the
+  // puts that came meanwhile (leader.cc, Replicate).
+  Micros put_batch_window = 2 * kMillis;
   // A leader with no client request for idle_after speaks to every
   // follower only every idle_interval, telling them to wait that much
   // longer (twice, so that one lost keepalive costs no election) before
@@ -246,6 +250,7 @@ class Replica {
   bool ExtendRound(Micros now);
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
+  void CampaignAhead(Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
   bool MajorityReachable(Micros now) const;
@@ -273,6 +278,7 @@ class Replica {
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatches(Micros now);
+  void SendHeldPuts(Micros now);
   void CheckChainStall(Micros now);
   void RepairChain();
   void BuildChain(const std::vector<NodeId>& preferred);
@@ -358,6 +364,8 @@ class Replica {
   // one pre-vote round to the next while our term and log stay the same
   // (StartPreVote).
   std::map<NodeId, Micros> pre_vote_grants_;
+  // When we last stood aside for a voter with a longer log (HandleVoteReply).
+  Micros stood_aside_at_ = -1;
 
   // Leader state.
   std::map<NodeId, FollowerProgress> progress_;
@@ -369,6 +377,8 @@ class Replica {
   Micros losses_seen_at_ = -1;  // the last chain append taken as lost
   int puts_since_lazy_batch_ = 0;
   Micros lazy_batch_due_ = kNever;
+  Micros last_put_sent_at_ = -1;   // the last chain append of new puts
+  Micros put_batch_due_ = kNever;  // when the puts held back go down it
   // The last round asked for to renew the lease, and how many in a row.
   Micros lease_round_at_ = -1;
   int lease_rounds_ = 0;

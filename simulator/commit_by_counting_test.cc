@@ -189,9 +189,12 @@ Outcome PlayFigure8(const NodeFactory& factory) {
   const Term t1 = net.core(kA).term();
   const LogIndex base = net.core(kA).log().last_index();
 
-  // A and B alone: the puts reach B and nobody else.
+  // A and B alone: the puts reach B and nobody else, each in its own
+  // append (puts closer together would wait for one another, and this
+  // network fires no timer unless told to).
   net.Connect({kA, kB});
   for (int i = 0; i < kPuts; ++i) {
+    net.Wait(ReplicaConfig().put_batch_window);
     net.Put(kA, i);
     net.Pump();
   }

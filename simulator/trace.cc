@@ -107,6 +107,7 @@ Trace::Line& Trace::Line::Msg(const Message& m) {
           Int("term", static_cast<int64_t>(body.term))
               .Bool("granted", body.granted)
               .Bool("pre_vote", body.pre_vote);
+          if (body.log_ahead) Bool("log_ahead", true);
         } else if constexpr (std::is_same_v<T, AppendEntries>) {
           Int("term", static_cast<int64_t>(body.term))
               .Int("prev_index", static_cast<int64_t>(body.prev_index))

@@ -231,7 +231,14 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
     // dead, we hold entries it lacks, and it should wait for us
     // (CampaignAhead) rather than win with voters as far behind as it is.
     ++stats_.ignored_messages;
-    if (!log_ok) {
+    if (role_ == Role::kLeader && (request.pre_vote || request.term <= term_)) {
+      // A follower of ours campaigns: it has not heard from us for an
+      // election timeout. An append, not a refusal, for the same one
+      // message: it follows us again at once, learns our commit index (a
+      // deposed leader among them gives back the puts that can never
+      // commit) and answers, which starts its repair.
+      SendAppend(from, now, SendOptions{true, false, 0});
+    } else if (!log_ok) {
       Send(from, VoteReply{term_, false, request.pre_vote, true});
     }
     return;

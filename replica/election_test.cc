@@ -517,6 +517,24 @@ TEST(ElectionTest, VoterThatHeardItsLeaderSaysItIsAheadButDoesNotCampaign) {
   EXPECT_EQ(c.replica(2).role(), Role::kFollower);
 }
 
+// A follower that campaigns has not heard from its leader for an election
+// timeout; the leader, if it gets the request, answers with an append: the
+// follower follows it again at once and learns its commit index.
+TEST(ElectionTest, LeaderAnswersAFollowersCampaignWithAnAppend) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(ElectZero(c));
+  c.Stabilize();
+  const Term term = c.replica(0).term();
+  c.Inject(1, 0, PreVote(term + 1, 0, 0));
+  std::vector<AppendEntries> appends = c.PendingBodies<AppendEntries>(0, 1);
+  ASSERT_EQ(appends.size(), 1u);
+  EXPECT_EQ(appends[0].term, term);
+  EXPECT_EQ(appends[0].commit, c.replica(0).commit_index());
+  EXPECT_TRUE(c.PendingBodies<VoteReply>(0, 1).empty());
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).term(), term);
+}
+
 // The candidate told of a longer log stands aside, once in a while only: a
 // voter ahead that cannot win (cut off from the others) must not stop
 // every election.

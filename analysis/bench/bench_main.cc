@@ -289,12 +289,14 @@ int Main(int argc, char** argv) {
   std::vector<std::string> notes = {
       SummaryLine(Summarize(rows, Over::kWorst), Over::kWorst),
       SummaryLine(Summarize(rows, Over::kMedian), Over::kMedian)};
-  const std::vector<std::string> short_of_best =
-      Summarize(rows, Over::kWorst).short_of_best;
-  if (!short_of_best.empty()) {
-    std::string line = "below the best attainable tier (worst over seeds):";
-    for (size_t i = 0; i < short_of_best.size(); ++i) {
-      line += (i == 0 ? " " : ", ") + short_of_best[i];
+  const std::vector<std::string> seeds_short =
+      Summarize(rows, Over::kWorst).seeds_short_of_best;
+  if (!seeds_short.empty()) {
+    std::string line =
+        "below the best attainable tier (worst over seeds), with how many "
+        "seeds were:";
+    for (size_t i = 0; i < seeds_short.size(); ++i) {
+      line += (i == 0 ? " " : ", ") + seeds_short[i];
     }
     notes.push_back(line);
   }

@@ -132,6 +132,10 @@ ConfigRow SummarizeConfig(const ConfigSpec& spec,
     cell.median_tier = sim::Grade(cell.median, spec.tiers[m]);
     cell.worst_tier = sim::Grade(cell.worst, spec.tiers[m]);
     cell.best = BestAttainable(m, spec);
+    for (double value : values) {
+      // Tier values are ordered best first.
+      if (sim::Grade(value, spec.tiers[m]) > cell.best) ++cell.seeds_below_best;
+    }
   }
   return row;
 }
@@ -162,6 +166,10 @@ Summary Summarize(const std::vector<ConfigRow>& rows, Over over) {
       // Tier values are ordered best first.
       if (reached > cell.best) {
         summary.short_of_best.push_back(row.spec.name + " " + MetricName(m));
+        summary.seeds_short_of_best.push_back(
+            row.spec.name + " " + MetricName(m) + " " +
+            std::to_string(cell.seeds_below_best) + " of " +
+            std::to_string(row.seeds));
       }
     }
   }

@@ -68,7 +68,8 @@ struct MetricCell {
   double worst = 0;
   Tier median_tier = Tier::kNone;
   Tier worst_tier = Tier::kNone;
-  Tier best = Tier::kNone;  // best attainable
+  Tier best = Tier::kNone;   // best attainable
+  int seeds_below_best = 0;  // seeds whose own value grades below `best`
 };
 
 struct ConfigRow {
@@ -94,6 +95,10 @@ struct Summary {
   // "simple-2 median latency" for each cell that reached less than the
   // best attainable tier.
   std::vector<std::string> short_of_best;
+  // With kWorst: "simple-2 median latency 3 of 20" for the same cells, how
+  // many seeds fell short: the worst of 20 seeds hides whether that was
+  // one unlucky seed or most of them.
+  std::vector<std::string> seeds_short_of_best;
 };
 
 enum class Over { kWorst, kMedian };

@@ -191,6 +191,13 @@ TEST(SummarizeTest, CountsCellsByTheWorstOverSeeds) {
   EXPECT_EQ(s.short_of_best, (std::vector<std::string>{
                                  "simple-2 total messages", "simple-2 failures",
                                  "simple-2 median latency"}));
+  // Every seed's messages and latency fall short (Full, and Full or none,
+  // against Bonus); only seeds 2 and 4 fail requests (1 and 2: Partial and
+  // none, against the Full of 0).
+  EXPECT_EQ(s.seeds_short_of_best,
+            (std::vector<std::string>{"simple-2 total messages 4 of 4",
+                                      "simple-2 failures 2 of 4",
+                                      "simple-2 median latency 4 of 4"}));
   EXPECT_EQ(SummaryLine(s, Over::kWorst),
             "worst over seeds: Bonus 2, Full 4, lower 2 of 8; best attainable "
             "4/4/0");

@@ -160,17 +160,25 @@ void Replica::SendVoteRequests(Micros now) {
   next_vote_resend_ = now + (config_.vote_resend_interval << backoff);
 }
 
-// Whether enough peers answered our last round, or spoke to us within
-// election_timeout_min, to make a majority with us. A replica cut off with
-// a minority does not: its campaigns then back off and ask each peer only
-// less and less often. On a lossy network that we can still hear, asking
-// again is what gets a round through.
+// Whether enough peers answered our last round, granted us this one (a
+// carried grant too), or spoke to us within election_timeout_min, to make a
+// majority with us. A replica cut off with a minority does not: its
+// campaigns then back off and ask each peer only less and less often. On a
+// lossy network that we can still hear, asking again is what gets a round
+// through. The grants count because with exactly a majority alive every
+// peer must be in it, and a grant that came a second ago, with nothing
+// heard from that peer since, is no sign of a partition.
 bool Replica::MajorityReachable(Micros now) const {
-  int heard = 0;
-  for (const auto& [peer, at] : heard_from_) {
-    if (now - at < config_.election_timeout_min) ++heard;
+  int reachable = 1;  // ourselves
+  for (NodeId peer : config_.peers) {
+    auto heard = heard_from_.find(peer);
+    if ((heard != heard_from_.end() &&
+         now - heard->second < config_.election_timeout_min) ||
+        std::find(votes_.begin(), votes_.end(), peer) != votes_.end()) {
+      ++reachable;
+    }
   }
-  return 1 + std::max(heard, last_round_answers_) >= quorum();
+  return std::max(reachable, 1 + last_round_answers_) >= quorum();
 }
 
 void Replica::BecomeLeader(Micros now) {

@@ -719,6 +719,44 @@ TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
   EXPECT_EQ(c.replica(2).term(), 1u);
 }
 
+// With exactly a majority alive every peer's grant is needed, and at high
+// loss a grant may be the last word heard from a peer for a while: a
+// grant counts as reachable, so a pre-candidate that a majority granted or
+// spoke to keeps asking the peers it lacks at the full pace instead of
+// backing off as if cut off.
+TEST(ElectionTest, PreCandidateWithGrantsAsksAgainAtFullPace) {
+  TestCluster c(7, {1000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs, 9000 * kMs,
+                    9000 * kMs, 9000 * kMs});
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  ExchangeWith(c, 1);
+  ExchangeWith(c, 2);
+  // Nothing more from 1 and 2; 3 speaks (it campaigns too) just before the
+  // round runs out and goes on (ExtendRound), by when 1 and 2 were last
+  // heard election_timeout_min ago. With 0, 1, 2 and 3 a majority of 7 is
+  // in reach.
+  LoseEverythingUntil(c, 1900 * kMs);
+  c.Inject(3, 0, PreVote(1, 0, 0));
+  c.DropAll();
+  std::vector<Micros> asked_4;
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        for (const Message& m : c.Pending()) {
+          if (m.src == 0 && m.dst == 4 && BodyAs<VoteRequest>(m)) {
+            asked_4.push_back(c.now());
+          }
+        }
+        c.DropAll();
+        return asked_4.size() >= 3;
+      },
+      c.now() + 900 * kMs));
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  EXPECT_EQ(asked_4[0], 2000 * kMs) << "the round goes on";
+  const Micros interval = c.replica(0).config().vote_resend_interval;
+  EXPECT_EQ(asked_4[1] - asked_4[0], interval);
+  EXPECT_EQ(asked_4[2] - asked_4[1], interval);
+}
+
 // A leader with no clients speaks to its followers every idle_interval and
 // tells them to wait that much longer (quiet_for): nobody campaigns, and a
 // follower refuses to help elect anybody for the quiet spell too, so that

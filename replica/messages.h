@@ -66,8 +66,8 @@ struct VoteReply {
   bool granted = false;
   bool pre_vote = false;
   // Refused because the voter's log is more up-to-date than the
-  // candidate's (and no leader holds it back): the voter campaigns itself,
-  // and the candidate may stand aside for it (election.cc).
+  // candidate's: the candidate may stand aside for it, and a voter that
+  // has heard from no leader lately campaigns itself (election.cc).
   bool log_ahead = false;
 };
 

@@ -193,8 +193,7 @@ void Replica::Replicate(Micros now) {
       now - last_put_sent_at_ < config_.put_batch_window) {
     put_batch_due_ = last_put_sent_at_ + config_.put_batch_window;
   } else {
-    last_put_sent_at_ = now;
-    SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
+    SendNewPuts(now);
   }
   // Every lazy_every_puts puts, the followers off the chain get what they
   // lack: while puts flow they stay close behind (ready to join the chain
@@ -212,7 +211,11 @@ void Replica::Replicate(Micros now) {
 void Replica::SendHeldPuts(Micros now) {
   if (now < put_batch_due_) return;
   put_batch_due_ = kNever;
-  last_put_sent_at_ = now;
+  SendNewPuts(now);
+}
+
+void Replica::SendNewPuts(Micros now) {
+  last_put_sent_at_ = now;  // the batch window counts from here
   SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
 }
 

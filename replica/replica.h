@@ -279,6 +279,7 @@ class Replica {
   void SendKeepalives(Micros now);
   void SendLazyBatches(Micros now);
   void SendHeldPuts(Micros now);
+  void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
   void RepairChain();
   void BuildChain(const std::vector<NodeId>& preferred);

@@ -517,6 +517,125 @@ TEST(ChainTest, LostRepairIsRepeatedUntilAcknowledged) {
   }
 }
 
+// The tail's acknowledgement of one put may arrive after the next put's
+// append went down the chain: the tail lacks that put only because the
+// relay is still on its way. The leader sends it nothing directly (that
+// would carry the put twice); were the relay lost, the chain's stall check
+// would send it again.
+TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k1", "v1");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  auto from_to = [](NodeId from, NodeId to) {
+    return
+        [from, to](const Message& m) { return m.src == from && m.dst == to; };
+  };
+  ASSERT_EQ(c.Deliver(from_to(0, chain.head)), 1);
+  ASSERT_EQ(c.Deliver(from_to(chain.head, chain.tail)), 1);
+  ASSERT_TRUE(Replied(c, "put-1"));
+  ASSERT_EQ(c.PendingBodies<AppendReply>(chain.tail, 0).size(), 1u);
+
+  c.AdvanceBy(c.replica(0).config().put_batch_window);
+  c.Put(0, kClient, "put-2", "k2", "v2");
+  ASSERT_EQ(c.PendingBodies<AppendEntries>(0, chain.head).size(), 1u);
+  ASSERT_EQ(c.Deliver(from_to(chain.tail, 0)), 1) << "the older reply";
+  EXPECT_TRUE(c.PendingBodies<AppendEntries>(0, chain.tail).empty());
+
+  c.Stabilize();
+  ASSERT_TRUE(Replied(c, "put-2"));
+  EXPECT_EQ(c.ReplyTo("put-2")->from, chain.tail);
+}
+
+// A lazy follower that missed a batch refuses the next one. While puts
+// flow, the leader does not answer the refusal with a repair of its own:
+// the follower's log only stops short (nothing of it conflicts), and the
+// batch after next, a few puts later, starts where it stopped and asks for
+// an answer. Idle, or with a conflicting log, the repair goes at once
+// (Figure8EarlierTermEntryIsNotCommittedByCounting,
+// LostRepairIsRepeatedUntilAcknowledged).
+TEST(ChainTest, LostLazyBatchIsRepairedByTheNextBatchWhilePutsFlow) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k", "v");
+  const Chain chain = ChainOf(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  NodeId lazy = kNoNode;
+  for (NodeId id = 1; id < 5 && lazy == kNoNode; ++id) {
+    if (id != chain.head && id != chain.tail) lazy = id;
+  }
+  auto to_lazy = [&](const Message& m) {
+    return m.src == 0 && m.dst == lazy && BodyAs<AppendEntries>(m);
+  };
+  const int every = c.replica(0).config().lazy_every_puts;
+  // Puts a batch window apart, each delivered down the chain (and its
+  // acknowledgement home) before the next; returns the lazy batches sent
+  // to `lazy` meanwhile, still pending.
+  int next_put = 1;
+  auto run_puts = [&](int n) {
+    for (int i = 0; i < n; ++i) {
+      c.AdvanceBy(c.replica(0).config().put_batch_window);
+      c.Put(0, kClient, "put-" + std::to_string(next_put++), "k", "v");
+      c.Deliver([&](const Message& m) { return !to_lazy(m); });
+      c.Deliver([&](const Message& m) { return !to_lazy(m); });
+      c.Deliver([&](const Message& m) { return !to_lazy(m); });
+    }
+    c.AdvanceBy(c.replica(0).config().lazy_batch_delay);
+    return c.Pending(to_lazy);
+  };
+  run_puts(every - 1);
+  c.Drop(to_lazy);
+  ASSERT_EQ(run_puts(every).size(), 1u);
+  ASSERT_EQ(c.Drop(to_lazy), 1) << "a lost batch";
+  ASSERT_EQ(run_puts(every).size(), 1u);
+  ASSERT_EQ(c.Deliver(to_lazy), 1);
+  ASSERT_TRUE(
+      c.Deliver([&](const Message& m) { return IsRefusal(m, lazy, 0); }) == 1)
+      << "the batch after a lost one is refused";
+  EXPECT_TRUE(c.Pending(to_lazy).empty()) << "no repair of its own";
+
+  const LogIndex had = c.replica(lazy).log().last_index();
+  std::vector<Message> batch = run_puts(every);
+  ASSERT_EQ(batch.size(), 1u);
+  const AppendEntries* repair = BodyAs<AppendEntries>(batch[0]);
+  EXPECT_EQ(repair->prev_index, had) << "from where it stopped";
+  EXPECT_EQ(repair->ack_delay, 0) << "asks for an answer";
+  ASSERT_EQ(c.Deliver(to_lazy), 1);
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(lazy, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_TRUE(replies[0].success);
+  EXPECT_EQ(c.replica(lazy).log().last_index(),
+            c.replica(0).log().last_index());
+}
+
+// A stalled chain is asked again on its own schedule, each time for an
+// acknowledgement at once, which renews the lease as well as a lease round
+// would: a get that arrives meanwhile sends nothing of its own (reads.cc),
+// and is answered once the chain answers.
+TEST(ChainTest, GetAddsNoLeaseRoundToAStalledChain) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-1", "k", "v1");
+  c.Stabilize();
+  ASSERT_TRUE(Replied(c, "put-1"));
+  c.RunFor(2 * kSeconds);  // the lease is out
+  ASSERT_FALSE(c.replica(0).LeaseValid(c.now()));
+  auto from_zero = [](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  };
+  c.Put(0, kClient, "put-2", "k2", "v2");
+  ASSERT_EQ(c.Drop(from_zero), 1) << "its append, lost";
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(from_zero).empty(); },
+                         c.now() + 100 * kMs));
+  ASSERT_EQ(c.Drop(from_zero), 1) << "sent again, lost again";
+  c.Get(0, kClient, "get-1", "k");
+  EXPECT_TRUE(c.Pending(from_zero).empty()) << "no round of its own";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+}
+
 // A new leader does not know its followers' match yet; when its first chain
 // append is lost it resends that append, not its whole log from index 1.
 TEST(ChainTest, NewLeaderResendsOnlyTheLostAppend) {

@@ -87,6 +87,11 @@ void Replica::RenewLease(Micros now) {
 
 Micros Replica::NextLeaseRound() const {
   if (role_ != Role::kLeader || awaiting_lease_.empty()) return kNever;
+  // A stalled chain is being asked again already, each time for an
+  // acknowledgement at once (CheckChainStall): one that comes renews the
+  // lease, and a round of our own beside it would only double the traffic
+  // of a leader that may be cut off.
+  if (chain_wait_.attempts > 0) return kNever;
   Micros retry = std::min(config_.stall_slack << lease_rounds_,
                           config_.election_timeout_min / 4);
   // Not before the lease runs out: gets that wait while it holds wait for

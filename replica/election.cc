@@ -109,13 +109,6 @@ bool Replica::ExtendRound(Micros now) {
   if (could_grant < quorum()) return false;
   ++rounds_extended_;
   ResetElectionTimer(now);
-  // Cut off, a pre-candidate's repeats go on backing off (SendVoteRequests)
-  // through the extension: asking afresh here would have a minority ask
-  // every half second for as long as a partition lasts.
-  if (role_ == Role::kPreCandidate && !MajorityReachable(now) &&
-      next_vote_resend_ != kNever) {
-    return true;
-  }
   vote_sends_ = 0;
   SendVoteRequests(now);
   return true;

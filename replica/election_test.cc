@@ -719,43 +719,6 @@ TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
   EXPECT_EQ(c.replica(2).term(), 1u);
 }
 
-// Cut off with a minority that grants it, a pre-candidate's round is
-// extended once (ExtendRound), and the extension does not start its
-// repeats afresh: within one round, each peer across the partition is
-// asked less and less often, never more.
-TEST(ElectionTest, CutOffPreCandidateKeepsBackingOffThroughAnExtension) {
-  TestCluster c(5,
-                {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
-  ASSERT_TRUE(ElectZero(c));
-  c.Partition({0, 1, 2}, {3, 4});
-  struct Ask {
-    Micros at;
-    uint64_t round;
-  };
-  std::vector<Ask> asked_0;
-  auto to_0 = [](const Message& m) {
-    return m.src == 3 && m.dst == 0 && BodyAs<VoteRequest>(m);
-  };
-  c.RunUntil(
-      [&] {
-        if (!c.Pending(to_0).empty()) {
-          asked_0.push_back({c.now(), c.replica(3).stats().elections_started});
-          c.Drop(to_0);
-        }
-        return false;
-      },
-      c.now() + 8000 * kMs);
-  int extended_rounds = 0;
-  for (size_t i = 2; i < asked_0.size(); ++i) {
-    if (asked_0[i].round != asked_0[i - 2].round) continue;
-    ++extended_rounds;
-    EXPECT_GE(asked_0[i].at - asked_0[i - 1].at,
-              asked_0[i - 1].at - asked_0[i - 2].at)
-        << "ask " << i << " of round " << asked_0[i].round;
-  }
-  EXPECT_GE(extended_rounds, 1) << "a round long enough to be extended";
-}
-
 // With exactly a majority alive every peer's grant is needed, and at high
 // loss a grant may be the last word heard from a peer for a while: a
 // grant counts as reachable, so a pre-candidate that a majority granted or

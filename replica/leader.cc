@@ -6,14 +6,13 @@
 // last; the tail commits and answers. The other followers get no message
 // per put: every lazy_every_puts puts (and every lazy_interval when puts are
 // few) they get a batch of whatever entries they lack, so that they stay
-// close behind, ready to join the chain or to lead. Each batch repeats the
-// one before it: a follower that misses two in a row refuses the next
-// append and the leader backs up (§5.3). Appends to them are pipelined,
-// nextIndex moving on as if they arrived, except while a refusal's repair is
-// unacknowledged: then every append to that follower repeats the repair and
-// asks for an answer, until one lands; a chain append carries everything the
-// tail has not acknowledged yet, so that the next put repairs a lost one at no
-// extra message.
+// close behind, ready to join the chain or to lead. A follower that misses
+// entries refuses the next append and the leader backs up (§5.3). Appends
+// to them are pipelined, nextIndex moving on as if they arrived, except
+// while a refusal's repair is unacknowledged: then every append to that
+// follower repeats the repair and asks for an answer, until one lands; a
+// chain append carries everything the tail has not acknowledged yet, so
+// that the next put repairs a lost one at no extra message.
 //
 // Acknowledgements. While no append has been seen lost, the tail
 // acknowledges each chain append at once: the leader then knows within a
@@ -99,18 +98,6 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   // of them merges them as a no-op.
   LogIndex from = log_.last_index() + 1;
   for (NodeId peer : route) from = std::min(from, progress_[peer].next_index);
-  if (options.overlap) {
-    // Batches off the chain are pipelined and never acknowledged: each
-    // repeats what the one before it brought, so that one lost on its own
-    // costs no refusal and no repair; only two in a row do. (Keepalives
-    // and probes do not: a follower that lacks their entries refuses them,
-    // and its repair asks for an answer, which a commit may be waiting
-    // for.)
-    const FollowerProgress& p = progress_[to];
-    if (!p.repairing && p.resend_from > p.match_index) {
-      from = std::min(from, p.resend_from);
-    }
-  }
   from = std::max<LogIndex>(from, 1);
   AppendEntries append;
   append.entries = log_.Slice(from, config_.max_entries_per_append);
@@ -158,7 +145,6 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
     // what the tail has not acknowledged yet, so that one lost on the way
     // is made good by the next put's, at no extra message.
     if (!options.chain && !append.entries.empty() && !p.repairing) {
-      if (p.next_index <= last) p.resend_from = p.next_index;
       p.next_index = last + 1;
     }
     p.last_sent = now;
@@ -238,9 +224,7 @@ void Replica::SendLazyBatches(Micros now) {
   lazy_batch_due_ = kNever;
   for (NodeId peer : config_.peers) {
     if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
-      SendOptions batch{false, false, kNoAck};
-      batch.overlap = true;
-      SendAppend(peer, now, batch);
+      SendAppend(peer, now, SendOptions{false, false, kNoAck});
     }
   }
 }

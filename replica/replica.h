@@ -178,9 +178,6 @@ class Replica {
   struct FollowerProgress {
     LogIndex next_index = 1;
     LogIndex match_index = 0;
-    // Where the last append that brought it new entries began: off the
-    // chain, the next append starts there again (SendAppend).
-    LogIndex resend_from = 0;
     // Send time of the last AppendEntries this follower acknowledged (any
     // reply of the current term counts: it proves the follower heard us),
     // directly or as a relayer named in another follower's reply.
@@ -231,9 +228,6 @@ class Replica {
     bool chain = false;  // to chain_[chain_start], relayed down the rest
     Micros ack_delay = 0;
     size_t chain_start = 0;
-    // Off the chain: start where the last append that brought this
-    // follower new entries began (a lazy batch, SendLazyBatches).
-    bool overlap = false;
   };
 
   // replica.cc

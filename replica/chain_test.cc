@@ -548,67 +548,6 @@ TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
   EXPECT_EQ(c.ReplyTo("put-2")->from, chain.tail);
 }
 
-// A lazy follower that missed a batch refuses the next one. While puts
-// flow, the leader does not answer the refusal with a repair of its own:
-// the follower's log only stops short (nothing of it conflicts), and the
-// batch after next, a few puts later, starts where it stopped and asks for
-// an answer. Idle, or with a conflicting log, the repair goes at once
-// (Figure8EarlierTermEntryIsNotCommittedByCounting,
-// LostRepairIsRepeatedUntilAcknowledged).
-TEST(ChainTest, LostLazyBatchIsRepairedByTheNextBatchWhilePutsFlow) {
-  TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "k", "v");
-  const Chain chain = ChainOf(c);
-  ASSERT_NE(chain.tail, kNoNode);
-  NodeId lazy = kNoNode;
-  for (NodeId id = 1; id < 5 && lazy == kNoNode; ++id) {
-    if (id != chain.head && id != chain.tail) lazy = id;
-  }
-  auto to_lazy = [&](const Message& m) {
-    return m.src == 0 && m.dst == lazy && BodyAs<AppendEntries>(m);
-  };
-  const int every = c.replica(0).config().lazy_every_puts;
-  // Puts a batch window apart, each delivered down the chain (and its
-  // acknowledgement home) before the next; returns the lazy batches sent
-  // to `lazy` meanwhile, still pending.
-  int next_put = 1;
-  auto run_puts = [&](int n) {
-    for (int i = 0; i < n; ++i) {
-      c.AdvanceBy(c.replica(0).config().put_batch_window);
-      c.Put(0, kClient, "put-" + std::to_string(next_put++), "k", "v");
-      c.Deliver([&](const Message& m) { return !to_lazy(m); });
-      c.Deliver([&](const Message& m) { return !to_lazy(m); });
-      c.Deliver([&](const Message& m) { return !to_lazy(m); });
-    }
-    c.AdvanceBy(c.replica(0).config().lazy_batch_delay);
-    return c.Pending(to_lazy);
-  };
-  run_puts(every - 1);
-  c.Drop(to_lazy);
-  ASSERT_EQ(run_puts(every).size(), 1u);
-  ASSERT_EQ(c.Drop(to_lazy), 1) << "a lost batch";
-  ASSERT_EQ(run_puts(every).size(), 1u);
-  ASSERT_EQ(c.Deliver(to_lazy), 1);
-  ASSERT_TRUE(
-      c.Deliver([&](const Message& m) { return IsRefusal(m, lazy, 0); }) == 1)
-      << "the batch after a lost one is refused";
-  EXPECT_TRUE(c.Pending(to_lazy).empty()) << "no repair of its own";
-
-  const LogIndex had = c.replica(lazy).log().last_index();
-  std::vector<Message> batch = run_puts(every);
-  ASSERT_EQ(batch.size(), 1u);
-  const AppendEntries* repair = BodyAs<AppendEntries>(batch[0]);
-  EXPECT_EQ(repair->prev_index, had) << "from where it stopped";
-  EXPECT_EQ(repair->ack_delay, 0) << "asks for an answer";
-  ASSERT_EQ(c.Deliver(to_lazy), 1);
-  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(lazy, 0);
-  ASSERT_EQ(replies.size(), 1u);
-  EXPECT_TRUE(replies[0].success);
-  EXPECT_EQ(c.replica(lazy).log().last_index(),
-            c.replica(0).log().last_index());
-}
-
 // A stalled chain is asked again on its own schedule, each time for an
 // acknowledgement at once, which renews the lease as well as a lease round
 // would: a get that arrives meanwhile sends nothing of its own (reads.cc),

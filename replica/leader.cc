@@ -412,7 +412,7 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
       SendOptions resend{true, true, 0};
       resend.chain_start = static_cast<size_t>(in_chain - chain_.begin());
       SendAppend(from, now, resend);
-    } else if (reply.conflict_term != 0 || !Busy(now)) {
+    } else {
       // Not pipelined (repairing): if this repair is lost, the follower's
       // next append (a keepalive, a batch) repeats it. Sent from the end of
       // our log instead, it would only be refused again, a round trip each
@@ -420,11 +420,6 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
       // the put's index commits there (client_requests.cc).
       SendAppend(from, now, SendOptions{true, false, 0});
     }
-    // Otherwise its log only stops short of ours (a lost batch): nothing of
-    // it conflicts, so it holds no client of an older term, and while puts
-    // flow its next batch, a few puts away, carries the repair (repairing,
-    // it starts at next_index and asks for an answer) for no message of
-    // its own.
   }
   NoteQuorumHeard();
   ServeReadsIfLeaseValid(now);

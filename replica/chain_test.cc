@@ -17,6 +17,7 @@ namespace {
 
 using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::FromTo;
 using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 
@@ -528,19 +529,15 @@ TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
   c.Put(0, kClient, "put-1", "k1", "v1");
   const Chain chain = ChainOf(c);
   ASSERT_NE(chain.tail, kNoNode);
-  auto from_to = [](NodeId from, NodeId to) {
-    return
-        [from, to](const Message& m) { return m.src == from && m.dst == to; };
-  };
-  ASSERT_EQ(c.Deliver(from_to(0, chain.head)), 1);
-  ASSERT_EQ(c.Deliver(from_to(chain.head, chain.tail)), 1);
+  ASSERT_EQ(c.Deliver(FromTo(0, chain.head)), 1);
+  ASSERT_EQ(c.Deliver(FromTo(chain.head, chain.tail)), 1);
   ASSERT_TRUE(Replied(c, "put-1"));
   ASSERT_EQ(c.PendingBodies<AppendReply>(chain.tail, 0).size(), 1u);
 
   c.AdvanceBy(c.replica(0).config().put_batch_window);
   c.Put(0, kClient, "put-2", "k2", "v2");
   ASSERT_EQ(c.PendingBodies<AppendEntries>(0, chain.head).size(), 1u);
-  ASSERT_EQ(c.Deliver(from_to(chain.tail, 0)), 1) << "the older reply";
+  ASSERT_EQ(c.Deliver(FromTo(chain.tail, 0)), 1) << "the older reply";
   EXPECT_TRUE(c.PendingBodies<AppendEntries>(0, chain.tail).empty());
 
   c.Stabilize();

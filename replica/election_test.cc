@@ -16,6 +16,7 @@ namespace {
 using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::EntriesWithTerms;
+using ::stepwise::testing::FromTo;
 using ::stepwise::testing::TermsOf;
 using ::stepwise::testing::TestCluster;
 
@@ -42,7 +43,7 @@ VoteRequest PreVote(Term term, LogIndex last_index, Term last_term) {
 // The VoteReply `from` has pending to `to` (exactly one expected).
 std::optional<VoteReply> TakeVoteReply(TestCluster& c, NodeId from, NodeId to) {
   std::vector<VoteReply> replies = c.PendingBodies<VoteReply>(from, to);
-  c.Drop([&](const Message& m) { return m.src == from && m.dst == to; });
+  c.Drop(FromTo(from, to));
   EXPECT_LE(replies.size(), 1u);
   if (replies.empty()) return std::nullopt;
   return replies.front();

@@ -16,6 +16,7 @@ namespace {
 using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::EntriesWithTerms;
+using ::stepwise::testing::FromTo;
 using ::stepwise::testing::MakeConfigs;
 using ::stepwise::testing::TermsOf;
 using ::stepwise::testing::TestCluster;
@@ -27,7 +28,7 @@ constexpr NodeId kClient = 0x0100;
 std::optional<AppendReply> TakeAppendReply(TestCluster& c, NodeId from,
                                            NodeId to) {
   std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(from, to);
-  c.Drop([&](const Message& m) { return m.src == from && m.dst == to; });
+  c.Drop(FromTo(from, to));
   EXPECT_LE(replies.size(), 1u);
   if (replies.empty()) return std::nullopt;
   return replies.front();

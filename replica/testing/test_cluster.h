@@ -81,6 +81,11 @@ const T* BodyAs(const Message& message) {
   return std::get_if<T>(&message.body);
 }
 
+// Matches the messages from `from` to `to` (for Deliver, Drop, Pending).
+inline std::function<bool(const Message&)> FromTo(NodeId from, NodeId to) {
+  return [from, to](const Message& m) { return m.src == from && m.dst == to; };
+}
+
 struct CapturedReply {
   NodeId from = kNoNode;    // the replica that answered
   NodeId leader = kNoNode;  // the leader field of the reply

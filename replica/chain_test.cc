@@ -55,6 +55,21 @@ Chain ChainOf(const TestCluster& c) {
   return chain;
 }
 
+// Settles 0 as the leader and has it take put-0: returns its chain, read
+// off that put's append.
+Chain SettleAndPutOnce(TestCluster& c) {
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k0", "v");
+  const Chain chain = ChainOf(c);
+  c.RunFor(100 * kMs);
+  return chain;
+}
+
+// put-i of key ki, to 0.
+void PutNumber(TestCluster& c, int i) {
+  c.Put(0, kClient, "put-" + std::to_string(i), "k" + std::to_string(i), "v");
+}
+
 LogEntry Put(Term term, const std::string& key, const std::string& mid) {
   return LogEntry{term, key, "v-" + mid, kClient, mid};
 }
@@ -230,17 +245,14 @@ TEST(ChainTest, DeferredAcknowledgementCoversSeveralAppends) {
 // entries in batches, every lazy_every_puts puts (and keepalives).
 TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "k0", "v");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPutOnce(c);
   ASSERT_NE(chain.head, kNoNode);
-  c.RunFor(100 * kMs);
   const int puts = 12;
   const int before = c.CountDelivered([&](const Message& m) {
     return m.src == 0 && BodyAs<AppendEntries>(m) && m.dst != chain.head;
   });
   for (int i = 1; i <= puts; ++i) {
-    c.Put(0, kClient, "put-" + std::to_string(i), "k" + std::to_string(i), "v");
+    PutNumber(c, i);
     c.RunFor(20 * kMs);
   }
   const int off_chain = c.CountDelivered([&](const Message& m) {
@@ -258,6 +270,50 @@ TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
   for (int i = 0; i <= puts; ++i) {
     EXPECT_EQ(c.ReplyCount("put-" + std::to_string(i)), 1);
   }
+}
+
+// The two followers off the chain take turns: each batch goes to one of
+// them, every lazy_every_puts / 2 puts, so that more puts reach a second
+// replica within lazy_batch_delay; each of them still gets one every
+// lazy_every_puts puts.
+TEST(ChainTest, FollowersOffTheChainTakeTurnsForBatches) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPutOnce(c);
+  ASSERT_NE(chain.tail, kNoNode);
+  const int every = c.replica(0).config().lazy_every_puts;
+  ASSERT_EQ(every % 2, 0);
+  auto batch = [&](const Message& m) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    return a && m.src == 0 && !a->entries.empty() && m.dst != chain.head &&
+           m.dst != chain.tail;
+  };
+  std::vector<NodeId> batch_to;  // who got a batch after each put
+  for (int i = 1; i <= 2 * every; ++i) {
+    const int before = c.CountDelivered(batch);
+    PutNumber(c, i);
+    c.RunFor(20 * kMs);
+    std::vector<NodeId> to;
+    for (const TestCluster::Envelope& e : c.delivered()) {
+      if (batch(e.message)) to.push_back(e.message.dst);
+    }
+    ASSERT_LE(static_cast<int>(to.size()) - before, 1) << "after put " << i;
+    batch_to.push_back(static_cast<int>(to.size()) > before ? to.back()
+                                                            : kNoNode);
+  }
+  std::vector<NodeId> receivers;
+  std::vector<size_t> after_put;
+  for (size_t i = 0; i < batch_to.size(); ++i) {
+    if (batch_to[i] == kNoNode) continue;
+    receivers.push_back(batch_to[i]);
+    after_put.push_back(i);
+  }
+  ASSERT_EQ(receivers.size(), 4u);
+  for (size_t i = 1; i < after_put.size(); ++i) {
+    EXPECT_EQ(after_put[i] - after_put[i - 1], static_cast<size_t>(every / 2));
+  }
+  EXPECT_NE(receivers[0], receivers[1]) << "in turn";
+  EXPECT_EQ(receivers[0], receivers[2]);
+  EXPECT_EQ(receivers[1], receivers[3]);
 }
 
 // Puts that come in a burst (clients a partition or a dead leader held, all
@@ -655,7 +711,7 @@ TEST(ChainTest, BacklogBeyondOneAppendGoesDownTheChain) {
   const Chain chain = ChainOf(c);
   ASSERT_NE(chain.tail, kNoNode);
   for (int i = 1; i < 100; ++i) {
-    c.Put(0, kClient, "put-" + std::to_string(i), "k" + std::to_string(i), "v");
+    PutNumber(c, i);
   }
   c.DropAll();  // every chain append, lost
   const size_t batch = c.replica(0).config().max_entries_per_append;

@@ -248,6 +248,16 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
       SendAppend(from, now, SendOptions{true, false, 0});
     } else if (!log_ok) {
       Send(from, VoteReply{term_, false, request.pre_vote, true});
+      // Someone campaigns who lacks entries we hold: our leader is likely
+      // dead (the candidate heard nothing from it for a whole timeout). We
+      // campaign as soon as the lease rule lets us, not at our own timeout:
+      // a follower off the chain waits lazy_interval longer, and the
+      // candidate, once past its one standing aside (HandleVoteReply), wins
+      // without us and our entries die with the old leader.
+      election_deadline_ =
+          std::min(election_deadline_,
+                   last_heard_from_leader_ + config_.election_timeout_min +
+                       (leader_idle_ ? leader_quiet_for_ : 0));
     }
     return;
   }

@@ -518,6 +518,26 @@ TEST(ElectionTest, VoterThatHeardItsLeaderSaysItIsAheadButDoesNotCampaign) {
   EXPECT_EQ(c.replica(2).role(), Role::kFollower);
 }
 
+// But it campaigns as soon as its promise to the leader runs out, not at its
+// own timeout: a follower off the chain waits quiet_for longer than the
+// others, and the candidate behind it would win meanwhile.
+TEST(ElectionTest, VoterAheadCampaignsWhenItsPromiseToTheLeaderEnds) {
+  TestCluster c(3, {1000 * kMs, 1000 * kMs, 1000 * kMs});
+  AppendEntries lazy_batch = Append(1, 0, 0, EntriesWithTerms({1, 1, 1}));
+  lazy_batch.quiet_for = 1000 * kMs;
+  const Micros heard = c.now();
+  c.Inject(0, 2, lazy_batch);
+  c.DropAll();
+  c.Isolate(2);
+  ASSERT_TRUE(c.RunUntil([&] { return c.now() >= heard + 500 * kMs; },
+                         heard + 600 * kMs));
+  c.Inject(1, 2, Vote(5, 2, 1));
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(2).role() != Role::kFollower; },
+                         heard + 3000 * kMs));
+  EXPECT_EQ(c.now(), heard + 1000 * kMs)
+      << "election_timeout_min after the leader, not quiet_for later";
+}
+
 // A follower that campaigns has not heard from its leader for an election
 // timeout; the leader, if it gets the request, answers with an append: the
 // follower follows it again at once and learns its commit index.

@@ -4,11 +4,14 @@
 // Who gets what. A new entry goes down the chain (replication.cc): the
 // quorum() - 1 followers that answered us most recently, head first, tail
 // last; the tail commits and answers. The other followers get no message
-// per put: every lazy_every_puts puts (and every lazy_interval when puts are
-// few) they get a batch of whatever entries they lack, so that they stay
-// close behind, ready to join the chain or to lead. A follower that misses
-// entries refuses the next append and the leader backs up (§5.3). Appends
-// to them are pipelined, nextIndex moving on as if they arrived, except
+// per put: each gets a batch of whatever entries it lacks every
+// lazy_every_puts puts (and every lazy_interval when puts are few), so that
+// they stay close behind, ready to join the chain or to lead. They take
+// turns, one batch at a time, so that a second replica hears of a new put
+// soon after more of the puts: until one does, the put dies with a leader
+// killed before the next put's chain append carries it again. A follower that
+// misses entries refuses the next append and the leader backs up (§5.3).
+// Appends to them are pipelined, nextIndex moving on as if they arrived, except
 // while a refusal's repair is unacknowledged: then every append to that
 // follower repeats the repair and asks for an answer, until one lands; a
 // chain append carries everything the tail has not acknowledged yet, so
@@ -195,14 +198,19 @@ void Replica::Replicate(Micros now) {
   } else {
     SendNewPuts(now);
   }
-  // Every lazy_every_puts puts, the followers off the chain get what they
-  // lack: while puts flow they stay close behind (ready to join the chain
-  // or to lead) at a cost that grows with the puts, not with time. Not at
-  // once: the hub relays one datagram at a time, and these would delay the
-  // put's own relay down the chain.
-  if (++puts_since_lazy_batch_ >= config_.lazy_every_puts &&
-      lazy_batch_due_ == kNever) {
-    puts_since_lazy_batch_ = 0;
+  // Every lazy_every_puts puts, each follower off the chain gets what it
+  // lacks: while puts flow they stay close behind (ready to join the chain
+  // or to lead) at a cost that grows with the puts, not with time. One
+  // batch to each of them in turn (SendLazyBatch): with two, one every
+  // lazy_every_puts / 2 puts. Not at once: the hub relays one datagram at a
+  // time, and a batch would delay the put's own relay down the chain.
+  // A burst of puts while a batch is due owes one batch more, not one per
+  // put: each batch carries everything its follower lacks.
+  lazy_credit_ = std::min(
+      lazy_credit_ + static_cast<int>(config_.peers.size() - chain_.size()),
+      config_.lazy_every_puts);
+  if (lazy_credit_ >= config_.lazy_every_puts && lazy_batch_due_ == kNever) {
+    lazy_credit_ -= config_.lazy_every_puts;
     lazy_batch_due_ = now + config_.lazy_batch_delay;
   }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
@@ -219,14 +227,18 @@ void Replica::SendNewPuts(Micros now) {
   SendChain(now, ChainAckDelay(now), /*allow_empty=*/false);
 }
 
-void Replica::SendLazyBatches(Micros now) {
+void Replica::SendLazyBatch(Micros now) {
   if (now < lazy_batch_due_) return;
   lazy_batch_due_ = kNever;
+  std::vector<NodeId> off_chain;
   for (NodeId peer : config_.peers) {
     if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
-      SendAppend(peer, now, SendOptions{false, false, kNoAck});
+      off_chain.push_back(peer);
     }
   }
+  if (off_chain.empty()) return;
+  const NodeId peer = off_chain[next_lazy_turn_++ % off_chain.size()];
+  SendAppend(peer, now, SendOptions{false, false, kNoAck});
 }
 
 void Replica::SendKeepalives(Micros now) {

@@ -165,7 +165,7 @@ void Replica::Tick(Micros now) {
     TakeOverSilentAnswerers(now);
     MaybeRenewLease(now);
     SendHeldPuts(now);
-    SendLazyBatches(now);
+    SendLazyBatch(now);
     SendKeepalives(now);
   }
   // Held requests that waited too long go back to the client.

@@ -51,9 +51,10 @@ struct ReplicaConfig {
   // ...and this often to the other followers, which get the entries they
   // miss in these batches and wait that much longer before campaigning.
   Micros lazy_interval = 1000 * kMillis;
-  // They also get their batch lazy_batch_delay after every
-  // lazy_every_puts-th put.
-  int lazy_every_puts = 4;
+  // Each also gets a batch every lazy_every_puts puts, lazy_batch_delay
+  // after the put; they take turns, so with two of them a batch goes every
+  // lazy_every_puts / 2 puts.
+  int lazy_every_puts = 6;
   Micros lazy_batch_delay = 5 * kMillis;
   // A put that comes within put_batch_window of the last chain append
   // waits for the rest of that window and goes down the chain with the
@@ -277,7 +278,7 @@ class Replica {
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
-  void SendLazyBatches(Micros now);
+  void SendLazyBatch(Micros now);
   void SendHeldPuts(Micros now);
   void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
@@ -376,7 +377,10 @@ class Replica {
   std::vector<NodeId> chain_;
   ChainWait chain_wait_;
   Micros losses_seen_at_ = -1;  // the last chain append taken as lost
-  int puts_since_lazy_batch_ = 0;
+  // Each put adds one per follower off the chain, up to lazy_every_puts,
+  // which a batch costs (Replicate). Batches go to those followers in turn.
+  int lazy_credit_ = 0;
+  size_t next_lazy_turn_ = 0;
   Micros lazy_batch_due_ = kNever;
   Micros last_put_sent_at_ = -1;   // the last chain append of new puts
   Micros put_batch_due_ = kNever;  // when the puts held back go down it

@@ -261,9 +261,10 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
     }
     return;
   }
+  const bool deferred = BehindRecentCampaigner(from, request, now);
   if (request.pre_vote) {
     // Granting a pre-vote changes nothing here: not the term, not the vote.
-    bool granted = request.term > term_ && log_ok;
+    bool granted = request.term > term_ && log_ok && !deferred;
     Send(from,
          VoteReply{granted ? request.term : term_, granted, true, !log_ok});
     if (!log_ok) CampaignAhead(now);
@@ -276,7 +277,8 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
   }
   if (request.term > term_) BecomeFollower(request.term, kNoNode, now);
   // One vote per term (§5.2), only for an up-to-date log (§5.4.1).
-  bool granted = (voted_for_ == kNoNode || voted_for_ == from) && log_ok;
+  bool granted =
+      (voted_for_ == kNoNode || voted_for_ == from) && log_ok && !deferred;
   if (granted) {
     SetVote(from);
     failed_campaigns_ = 0;
@@ -284,6 +286,27 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
   }
   Send(from, VoteReply{term_, granted, false, !log_ok});
   if (!log_ok) CampaignAhead(now);
+}
+
+// Whether another campaigner, with a log more up-to-date than this
+// request's, asked us within defer_to_longer_log; if not, this request is
+// the one to remember. After a leader dies, the follower that holds its
+// last put (a lazy batch, or the chain's head) may be the only one: it
+// campaigns (CampaignAhead), but the others, behind it and as far behind
+// as each other, would grant the first of them to ask, and the put would
+// die. Refusing only ever costs time, and not much: the longer log is
+// electable by everyone who would have elected the shorter one.
+bool Replica::BehindRecentCampaigner(NodeId from, const VoteRequest& request,
+                                     Micros now) {
+  SeenCampaign& seen = best_campaign_seen_;
+  const bool recent = seen.at >= 0 && seen.from != from &&
+                      now - seen.at < config_.defer_to_longer_log;
+  const bool behind = seen.last_term != request.last_log_term
+                          ? seen.last_term > request.last_log_term
+                          : seen.last_index > request.last_log_index;
+  if (recent && behind) return true;
+  seen = SeenCampaign{from, request.last_log_index, request.last_log_term, now};
+  return false;
 }
 
 // Asked for a vote by a candidate whose log is behind ours, with no leader

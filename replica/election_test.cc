@@ -49,6 +49,15 @@ std::optional<VoteReply> TakeVoteReply(TestCluster& c, NodeId from, NodeId to) {
   return replies.front();
 }
 
+// Takes the VoteReply `from` has pending to `to`: a refusal that does not
+// claim a longer log.
+void ExpectPlainRefusal(TestCluster& c, NodeId from, NodeId to) {
+  std::optional<VoteReply> reply = TakeVoteReply(c, from, to);
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->granted);
+  EXPECT_FALSE(reply->log_ahead);
+}
+
 // --- Winning an election ----------------------------------------------------
 
 TEST(ElectionTest, TimeoutRunsPreVoteThenElectionAndWinsWithNoop) {
@@ -477,6 +486,26 @@ TEST(ElectionTest, VoterAheadOfARealCandidateCampaignsInTheNextTerm) {
   EXPECT_EQ(asks[0].term, 5u);
 }
 
+// A voter asked by a campaigner with a longer log refuses, for a moment,
+// one whose log is behind it, though its own log is no better: the longer
+// log may hold a put nobody else has. It does not say it is ahead.
+TEST(ElectionTest, VoterDefersToARecentCampaignerWithALongerLog) {
+  TestCluster c = VoterWithLog({1, 1}, 1);
+  c.Inject(0, 2, PreVote(5, 3, 1));
+  ASSERT_TRUE(TakeVoteReply(c, 2, 0)->granted);
+  c.Inject(1, 2, PreVote(5, 2, 1));
+  ExpectPlainRefusal(c, 2, 1);
+  c.Inject(1, 2, Vote(5, 2, 1));
+  ExpectPlainRefusal(c, 2, 1);
+  EXPECT_EQ(c.replica(2).voted_for(), kNoNode);
+  c.AdvanceBy(c.replica(2).config().defer_to_longer_log);
+  c.DropAll();
+  c.Inject(1, 2, Vote(5, 2, 1));
+  std::optional<VoteReply> later = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(later);
+  EXPECT_TRUE(later->granted) << "only for a moment";
+}
+
 // Refused for another reason (a stale term, a vote already given), the
 // voter's log is no better: it neither says so nor campaigns.
 TEST(ElectionTest, OtherRefusalsAreNotLogAhead) {
@@ -484,15 +513,9 @@ TEST(ElectionTest, OtherRefusalsAreNotLogAhead) {
   c.Inject(0, 2, Vote(2, 3, 1));
   ASSERT_TRUE(TakeVoteReply(c, 2, 0)->granted);
   c.Inject(1, 2, Vote(2, 3, 1));
-  std::optional<VoteReply> voted = TakeVoteReply(c, 2, 1);
-  ASSERT_TRUE(voted);
-  EXPECT_FALSE(voted->granted);
-  EXPECT_FALSE(voted->log_ahead);
+  ExpectPlainRefusal(c, 2, 1);  // voted already
   c.Inject(1, 2, PreVote(2, 3, 1));
-  std::optional<VoteReply> stale = TakeVoteReply(c, 2, 1);
-  ASSERT_TRUE(stale);
-  EXPECT_FALSE(stale->granted);
-  EXPECT_FALSE(stale->log_ahead);
+  ExpectPlainRefusal(c, 2, 1);  // a stale term
   EXPECT_EQ(c.replica(2).role(), Role::kFollower);
   EXPECT_TRUE(c.pending().empty());
 }

@@ -103,6 +103,10 @@ struct ReplicaConfig {
   // A (pre)candidate asks again, this often, the peers that have not
   // answered its round yet (SendVoteRequests; less often when cut off).
   Micros vote_resend_interval = 250 * kMillis;
+  // A voter asked by a campaigner with a longer log refuses, for this
+  // long, any other whose log is behind that one (election.cc,
+  // BehindRecentCampaigner).
+  Micros defer_to_longer_log = 300 * kMillis;
   // Each pre-vote round that too few peers answered doubles the next
   // election timeout, up to 2^max_campaign_backoff times; hearing from a
   // leader resets it.
@@ -252,6 +256,8 @@ class Replica {
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void CampaignAhead(Micros now);
+  bool BehindRecentCampaigner(NodeId from, const VoteRequest& request,
+                              Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
   bool MajorityReachable(Micros now) const;
@@ -368,6 +374,14 @@ class Replica {
   std::map<NodeId, Micros> pre_vote_grants_;
   // When we last stood aside for a voter with a longer log (HandleVoteReply).
   Micros stood_aside_at_ = -1;
+  // The most up-to-date log a campaigner asked us with lately, and when.
+  struct SeenCampaign {
+    NodeId from = kNoNode;
+    LogIndex last_index = 0;
+    Term last_term = 0;
+    Micros at = -1;
+  };
+  SeenCampaign best_campaign_seen_;
 
   // Leader state.
   std::map<NodeId, FollowerProgress> progress_;

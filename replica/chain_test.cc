@@ -55,14 +55,13 @@ Chain ChainOf(const TestCluster& c) {
   return chain;
 }
 
-// Settles 0 as the leader and has it take put-0: returns its chain, read
-// off that put's append.
-Chain SettleAndPutOnce(TestCluster& c) {
+// Settles 0 as the leader and hands it one put: returns its chain, read
+// off that put's append (still pending).
+Chain SettleAndPut(TestCluster& c, const std::string& mid,
+                   const std::string& key, const std::string& value) {
   SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "k0", "v");
-  const Chain chain = ChainOf(c);
-  c.RunFor(100 * kMs);
-  return chain;
+  c.Put(0, kClient, mid, key, value);
+  return ChainOf(c);
 }
 
 // put-i of key ki, to 0.
@@ -135,9 +134,7 @@ TEST(ChainTest, TailOfTheChainCommitsAndAnswersTheLeader) {
 // second, with the tail's reply carrying `via_commit` or not.
 bool GetAnsweredOnceTheAnswererRelays(bool with_via_commit) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-1", "k", "v1");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-1", "k", "v1");
   EXPECT_NE(chain.tail, kNoNode);
   const LogIndex index = c.replica(0).log().last_index();
   EXPECT_TRUE(
@@ -245,8 +242,9 @@ TEST(ChainTest, DeferredAcknowledgementCoversSeveralAppends) {
 // entries in batches, every lazy_every_puts puts (and keepalives).
 TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
   TestCluster c = FiveReplicas();
-  const Chain chain = SettleAndPutOnce(c);
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
   ASSERT_NE(chain.head, kNoNode);
+  c.RunFor(100 * kMs);
   const int puts = 12;
   const int before = c.CountDelivered([&](const Message& m) {
     return m.src == 0 && BodyAs<AppendEntries>(m) && m.dst != chain.head;
@@ -278,8 +276,9 @@ TEST(ChainTest, FollowersOffTheChainGetBatchesNotEveryPut) {
 // lazy_every_puts puts.
 TEST(ChainTest, FollowersOffTheChainTakeTurnsForBatches) {
   TestCluster c = FiveReplicas();
-  const Chain chain = SettleAndPutOnce(c);
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
   ASSERT_NE(chain.tail, kNoNode);
+  c.RunFor(100 * kMs);
   const int every = c.replica(0).config().lazy_every_puts;
   ASSERT_EQ(every % 2, 0);
   auto batch = [&](const Message& m) {
@@ -357,9 +356,7 @@ TEST(ChainTest, BurstOfPutsSharesChainAppends) {
 // A chain append whose acknowledgement is late is sent again.
 TEST(ChainTest, LostRelayIsSentAgainAndAnsweredOnce) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-1", "k", "v");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-1", "k", "v");
   c.DeliverAll();  // the head relays it...
   ASSERT_EQ(c.Drop([&](const Message& m) {
     return m.src == chain.head && m.dst == chain.tail;
@@ -382,9 +379,7 @@ TEST(ChainTest, LostRelayIsSentAgainAndAnsweredOnce) {
 // then the leader answers both, in log order.
 TEST(ChainTest, CutOffTailIsReplacedAndItsPutsTakenOver) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "warm-up", "v");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-0", "warm-up", "v");
   c.RunFor(100 * kMs);
   c.Isolate(chain.tail);
   const Micros cut = c.now();
@@ -429,9 +424,7 @@ TEST(ChainTest, CutOffTailIsReplacedAndItsPutsTakenOver) {
 // which may come after a later put to the key was answered.
 TEST(ChainTest, TakeoverLeavesUnappliedPutsToTheirAnswerer) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "k", "v0");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-0", "k", "v0");
   ASSERT_NE(chain.tail, kNoNode);
   const NodeId tail = chain.tail;
   c.Isolate(tail);
@@ -581,9 +574,7 @@ TEST(ChainTest, LostRepairIsRepeatedUntilAcknowledged) {
 // would send it again.
 TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
   TestCluster c = FiveReplicas();
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-1", "k1", "v1");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-1", "k1", "v1");
   ASSERT_NE(chain.tail, kNoNode);
   ASSERT_EQ(c.Deliver(FromTo(0, chain.head)), 1);
   ASSERT_EQ(c.Deliver(FromTo(chain.head, chain.tail)), 1);
@@ -672,9 +663,7 @@ TEST(ChainTest, NewLeaderResendsOnlyTheLostAppend) {
 TEST(ChainTest, FarEndOfALongChainStillGetsKeepalives) {
   TestCluster c(7, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs,
                     3500 * kMs, 4000 * kMs});
-  SettleWithLeaderZero(c);
-  c.Put(0, kClient, "put-0", "k", "v");
-  const Chain chain = ChainOf(c);
+  const Chain chain = SettleAndPut(c, "put-0", "k", "v");
   ASSERT_NE(chain.tail, kNoNode);
   NodeId middle = kNoNode;
   for (const Message& m : c.Pending()) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -795,6 +796,81 @@ TEST(ChainTest, SecondLeaseRoundOfALongChainAsksEachFollower) {
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
   EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
+}
+
+// --- A leader cut off -------------------------------------------------------
+
+// Runs 0, leader of five with a put outstanding, in 1 ms steps for `span`
+// or until it steps down. Nothing arrives but what passes between 0 and a
+// follower for which `answers(round, follower)` holds, `round` counting the
+// star rounds (an append to every follower at once, CheckChainStall) sent
+// so far. Returns the star rounds' times.
+std::vector<Micros> StarRounds(
+    TestCluster& c, Micros span,
+    const std::function<bool(int round, NodeId follower)>& answers) {
+  std::vector<Micros> rounds;
+  const Micros end = c.now() + span;
+  while (c.now() < end && c.replica(0).role() == Role::kLeader) {
+    c.AdvanceBy(1 * kMs);
+    std::set<NodeId> to;
+    for (const Message& m : c.Pending()) {
+      if (m.src == 0 && BodyAs<AppendEntries>(m)) to.insert(m.dst);
+    }
+    if (to.size() == 4) rounds.push_back(c.now());
+    const int round = static_cast<int>(rounds.size());
+    auto passes = [&](const Message& m) {
+      return (m.src == 0 && answers(round, m.dst)) ||
+             (m.dst == 0 && answers(round, m.src));
+    };
+    while (!c.pending().empty()) {
+      c.Deliver(passes);
+      c.Drop([&](const Message& m) { return !passes(m); });
+    }
+  }
+  return rounds;
+}
+
+// On the minority side of a partition with its chain's head, the leader's
+// put can never commit. Its star rounds go on election_timeout_min / 4 apart
+// at most until the head's answers and the others' silence say it is cut
+// off (LooksCutOff); then they back off, for each of them is counted and
+// dropped.
+TEST(ChainTest, LeaderCutOffWithAMinorityBacksOffItsStarRounds) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-1", "k", "v");
+  const ReplicaConfig& config = c.replica(0).config();
+  const std::vector<Micros> rounds =
+      StarRounds(c, 2 * config.quorum_timeout,
+                 [&](int, NodeId follower) { return follower == chain.head; });
+  ASSERT_GE(rounds.size(), 4u);
+  EXPECT_LE(rounds[2] - rounds[1], config.election_timeout_min / 4);
+  EXPECT_GT(rounds[3] - rounds[2], config.election_timeout_min / 4);
+  for (size_t i = 3; i < rounds.size(); ++i) {
+    EXPECT_LE(rounds[i] - rounds[i - 1], config.quorum_timeout / 2);
+  }
+  // CheckQuorum still makes it step down.
+  EXPECT_NE(c.replica(0).role(), Role::kLeader);
+  EXPECT_LE(rounds.size(), 6u) << "a round every election_timeout_min / 4 "
+                                  "would have made about ten";
+}
+
+// The same silence, but the one follower that answers misses two rounds in
+// three: on a network that lossy, three silent followers may all be alive
+// and unlucky (with only a bare majority alive, each is needed), so the
+// rounds do not back off.
+TEST(ChainTest, LossyLeaderKeepsItsStarRoundsGoing) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-1", "k", "v");
+  const ReplicaConfig& config = c.replica(0).config();
+  const std::vector<Micros> rounds =
+      StarRounds(c, config.quorum_timeout, [&](int round, NodeId follower) {
+        return follower == chain.head && round % 3 == 1;
+      });
+  ASSERT_GE(rounds.size(), 7u);
+  for (size_t i = 1; i < rounds.size(); ++i) {
+    EXPECT_LE(rounds[i] - rounds[i - 1], config.election_timeout_min / 4)
+        << "round " << i;
+  }
 }
 
 }  // namespace

@@ -28,7 +28,9 @@
 // (CheckChainStall); from the third try on, every follower is asked on its
 // own, a majority of answers commits without the chain, and a follower
 // that does not answer is replaced in the chain by the spare heard from
-// most recently.
+// most recently. A leader whose star rounds only a minority answers, the
+// others' silence too long for mere losses, is taken to be on the minority
+// side of a partition and asks less and less often (LooksCutOff).
 //
 // When no client has been seen for idle_after, every follower hears from the
 // leader only every idle_interval, and is told (quiet_for) to wait that much
@@ -45,6 +47,12 @@ namespace {
 // How far down the chain an append counts as a keepalive (SendAppend). A
 // five-replica cluster's chain is two long, so there it always does.
 constexpr size_t kKeepaliveHops = 2;
+// A stalled leader takes the followers that ignore its star rounds for cut
+// off (LooksCutOff) only if the ones that answer do so at this rate at
+// least, and only once the others' silence would have had odds below
+// kCutOffDoubt were they reachable.
+constexpr double kMinAnswerRate = 0.6;
+constexpr double kCutOffDoubt = 0.1;
 
 }  // namespace
 
@@ -315,6 +323,11 @@ void Replica::CheckChainStall(Micros now) {
   // network may not manage (each relay is one more chance to lose it).
   for (auto& [peer, p] : progress_) {
     if (p.probed_at >= 0 && p.last_heard < p.probed_at) ++p.stalls;
+    if (chain_wait_.first_star_at >= 0 &&
+        p.probed_at >= chain_wait_.first_star_at) {
+      ++p.star_asked;
+      if (p.last_heard >= p.probed_at) ++p.star_answered;
+    }
   }
   RepairChain();
   // Resend what the lost append carried, no more: below where it began, a
@@ -329,6 +342,10 @@ void Replica::CheckChainStall(Micros now) {
   // A longer chain has more relays to lose: give up on it sooner.
   const int star_after = chain_.size() > 2 ? 2 : 3;
   if (attempts >= star_after) {
+    if (chain_wait_.first_star_at < 0) {
+      chain_wait_.first_star_at = now;
+      for (auto& [peer, p] : progress_) p.star_asked = p.star_answered = 0;
+    }
     for (auto& [peer, p] : progress_) {
       p.probed_at = now;
       SendAppend(peer, now, SendOptions{true, false, 0});
@@ -337,9 +354,51 @@ void Replica::CheckChainStall(Micros now) {
     SendChain(now, /*ack_delay=*/0, /*allow_empty=*/true);
   }
   // Backing off: a cut-off majority must not turn into a message storm.
-  Micros backoff = config_.stall_slack << std::min(attempts, 6);
-  chain_wait_.deadline =
-      now + std::min(backoff, config_.election_timeout_min / 4);
+  // Up to election_timeout_min / 4 apart while the network may only be
+  // lossy. Once the star rounds say we are on the minority side of a
+  // partition (LooksCutOff), where every datagram to the other side is
+  // counted and dropped, further apart, until CheckQuorum makes us step
+  // down: a leader on the other side reaches us by itself when the
+  // partition heals, and our retries would not hasten that.
+  const Micros backoff = config_.stall_slack << std::min(attempts, 10);
+  const Micros cap = LooksCutOff() ? config_.quorum_timeout / 2
+                                   : config_.election_timeout_min / 4;
+  chain_wait_.deadline = now + std::min(backoff, cap);
+}
+
+// Too few followers answered the star rounds to make a majority with us,
+// and each of the others stayed silent through so many of them that, at the
+// rate the ones that answer do, the odds of that were it reachable are
+// below kCutOffDoubt. With only a bare majority alive, every live follower
+// must answer, and on a network that loses much (the answering ones answer
+// below kMinAnswerRate) one may stay silent for many rounds by bad luck
+// alone: there silence is never taken for a partition. (Doubles multiplied
+// only, never pow(): the result must not depend on a math library.)
+bool Replica::LooksCutOff() const {
+  if (chain_wait_.first_star_at < 0) return false;
+  int responsive = 0;
+  int asked = 0;
+  int answered = 0;
+  for (const auto& [peer, p] : progress_) {
+    if (p.star_answered == 0) continue;
+    ++responsive;
+    asked += p.star_asked;
+    answered += p.star_answered;
+  }
+  if (1 + responsive >= quorum()) return false;
+  // Laplace's rule of succession. No answer at all gives 1/2, below
+  // kMinAnswerRate: a leader that hears nobody cannot tell a partition from
+  // a run of losses, and keeps asking.
+  const double rate = (answered + 1.0) / (asked + 2.0);
+  if (rate < kMinAnswerRate) return false;
+  const double miss = 1.0 - rate;
+  for (const auto& [peer, p] : progress_) {
+    if (p.star_answered > 0) continue;
+    double silence_odds = 1.0;
+    for (int i = 0; i < p.star_asked; ++i) silence_odds *= miss;
+    if (silence_odds >= kCutOffDoubt) return false;
+  }
+  return true;
 }
 
 void Replica::Heard(NodeId peer, Micros sent_at, Micros now) {

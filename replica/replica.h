@@ -206,6 +206,10 @@ class Replica {
     // it leaves the chain at 1, and is asked for an answer until it gives one.
     int stalls = 0;
     Micros probed_at = -1;  // the last probe of it after a chain stall
+    // Of the current stall's star rounds (CheckChainStall): how many asked
+    // it for an answer, and how many it answered (LooksCutOff).
+    int star_asked = 0;
+    int star_answered = 0;
   };
 
   // A client request this replica owes an answer.
@@ -221,10 +225,11 @@ class Replica {
 
   // The unacknowledged part of what went down the chain.
   struct ChainWait {
-    LogIndex through = 0;      // 0: nothing outstanding
-    LogIndex from = 0;         // where the oldest unacknowledged one began
-    Micros deadline = kNever;  // when it counts as lost
-    int attempts = 0;          // resends so far
+    LogIndex through = 0;       // 0: nothing outstanding
+    LogIndex from = 0;          // where the oldest unacknowledged one began
+    Micros deadline = kNever;   // when it counts as lost
+    int attempts = 0;           // resends so far
+    Micros first_star_at = -1;  // the first ask of every follower alone
   };
 
   // How to send one AppendEntries (SendAppend).
@@ -288,6 +293,8 @@ class Replica {
   void SendHeldPuts(Micros now);
   void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
+  // Whether the star rounds of a stall say we are cut off from a majority.
+  bool LooksCutOff() const;
   void RepairChain();
   void BuildChain(const std::vector<NodeId>& preferred);
   void HandleAppendReply(NodeId from, const AppendReply& reply, Micros now);

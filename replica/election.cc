@@ -301,9 +301,9 @@ bool Replica::BehindRecentCampaigner(NodeId from, const VoteRequest& request,
   SeenCampaign& seen = best_campaign_seen_;
   const bool recent = seen.at >= 0 && seen.from != from &&
                       now - seen.at < config_.defer_to_longer_log;
-  const bool behind = seen.last_term != request.last_log_term
-                          ? seen.last_term > request.last_log_term
-                          : seen.last_index > request.last_log_index;
+  const bool behind =
+      !AtLeastAsUpToDate(request.last_log_index, request.last_log_term,
+                         seen.last_index, seen.last_term);
   if (recent && behind) return true;
   seen = SeenCampaign{from, request.last_log_index, request.last_log_term, now};
   return false;

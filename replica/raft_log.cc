@@ -4,11 +4,6 @@
 
 namespace stepwise {
 
-bool RaftLog::IsUpToDate(LogIndex last_index, Term last_term) const {
-  if (last_term != this->last_term()) return last_term > this->last_term();
-  return last_index >= this->last_index();
-}
-
 LogIndex RaftLog::MergeAfter(LogIndex prev_index,
                              const std::vector<LogEntry>& in) {
   LogIndex first_changed = 0;

@@ -8,6 +8,15 @@
 
 namespace stepwise {
 
+// §5.4.1: a log ending at (last_index, last_term) is at least as up to date
+// as one ending at (other_index, other_term) if its last term is higher, or
+// equal with an index at least as long.
+inline bool AtLeastAsUpToDate(LogIndex last_index, Term last_term,
+                              LogIndex other_index, Term other_term) {
+  if (last_term != other_term) return last_term > other_term;
+  return last_index >= other_index;
+}
+
 // The replicated log, indexed from 1 (index 0 is the empty prefix, term 0).
 // It knows nothing of commit or roles: only the log's own rules live here.
 class RaftLog {
@@ -28,9 +37,11 @@ class RaftLog {
     return has(index) && term_at(index) == term;
   }
 
-  // §5.4.1: a candidate's log is at least as up to date as ours if its last
-  // term is higher, or equal with an index at least as long.
-  bool IsUpToDate(LogIndex last_index, Term last_term) const;
+  // Whether a candidate's log is at least as up to date as ours (§5.4.1).
+  bool IsUpToDate(LogIndex last_index, Term last_term) const {
+    return AtLeastAsUpToDate(last_index, last_term, this->last_index(),
+                             this->last_term());
+  }
 
   LogIndex Append(LogEntry entry) {
     entries_.push_back(std::move(entry));

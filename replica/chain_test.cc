@@ -128,6 +128,40 @@ TEST(ChainTest, TailOfTheChainCommitsAndAnswersTheLeader) {
   EXPECT_EQ(replies[0].via_commit, append.commit);
 }
 
+// The tail counts the chain appends it receives in the term and reports the
+// count in its acknowledgement, so that the leader can tell how much of
+// what it sends gets there (ChainDelivery). A follower it reaches directly
+// is not a tail and reports nothing; a new term starts the count again.
+TEST(ChainTest, TailCountsTheChainAppendsItReceives) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.DropAll();
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  auto tail_reply = [&](NodeId from, const AppendEntries& append) {
+    c.Inject(from, 3, append, /*leader=*/0);
+    std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+    c.DropAll();
+    EXPECT_EQ(replies.size(), 1u);
+    return replies.empty() ? AppendReply() : replies.back();
+  };
+  AppendEntries relayed = Append(term, last, term, {});
+  relayed.via = {4};
+  EXPECT_EQ(tail_reply(4, relayed).chain_received, 1u);
+  EXPECT_EQ(tail_reply(4, relayed).chain_received, 2u);
+  AppendEntries direct = Append(term, last, term, {});
+  EXPECT_EQ(tail_reply(0, direct).chain_received, 0u) << "not as the tail";
+  // One it refuses arrived all the same.
+  AppendEntries refused = Append(term, last + 5, term, {});
+  refused.via = {4};
+  AppendReply refusal = tail_reply(4, refused);
+  EXPECT_FALSE(refusal.success);
+  EXPECT_EQ(refusal.chain_received, 3u);
+  AppendEntries next_term = Append(term + 1, last, term, {});
+  next_term.via = {4};
+  EXPECT_EQ(tail_reply(4, next_term).chain_received, 1u);
+}
+
 // A put's answerer whose own replies are lost, and which then only relays
 // (it is no longer the tail), is still known to have answered: it applied
 // the commit its relayed append carried. So a get on the put's key does not
@@ -314,6 +348,83 @@ TEST(ChainTest, FollowersOffTheChainTakeTurnsForBatches) {
   EXPECT_NE(receivers[0], receivers[1]) << "in turn";
   EXPECT_EQ(receivers[0], receivers[2]);
   EXPECT_EQ(receivers[1], receivers[3]);
+}
+
+// Forty puts to 0, 6 ms apart; of the appends they send down the chain, the
+// tail acknowledges every one it gets, and it gets all but one in every
+// `lost_one_in` (none lost if 0). Each one that does not get there is lost
+// on the way, or, if `head_refuses`, refused by the head, which says so.
+// Returns how many batches went to the followers off the chain during the
+// last twenty puts, when the leader has seen enough of the tail's counts to
+// judge.
+int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  EXPECT_NE(chain.tail, kNoNode);
+  c.RunFor(100 * kMs);
+  const Term term = c.replica(0).term();
+  uint64_t received = 0;
+  int batches = 0;
+  for (int i = 1; i <= 40; ++i) {
+    PutNumber(c, i);
+    std::vector<AppendEntries> sent;
+    for (const AppendEntries& a :
+         c.PendingBodies<AppendEntries>(0, chain.head)) {
+      if (!a.relay.empty()) sent.push_back(a);  // not a keepalive
+    }
+    EXPECT_EQ(sent.size(), 1u) << "put " << i;
+    if (sent.empty()) return -1;
+    c.DropAll();
+    if (lost_one_in == 0 || i % lost_one_in != 0) {
+      const LogIndex last = c.replica(0).log().last_index();
+      AppendReply ack;
+      ack.term = term;
+      ack.success = true;
+      ack.match_index = last;
+      ack.sent_at = sent[0].sent_at;
+      ack.via = {chain.head};
+      ack.via_match = last;
+      ack.chain_received = ++received;
+      c.Inject(chain.tail, 0, ack, /*leader=*/0);
+    } else if (head_refuses) {
+      AppendReply refusal;
+      refusal.term = term;
+      refusal.sent_at = sent[0].sent_at;
+      refusal.conflict_index = sent[0].prev_index + 1;
+      c.Inject(chain.head, 0, refusal, /*leader=*/0);
+    }
+    c.AdvanceBy(6 * kMs);  // lazy_batch_delay, and no more
+    for (const Message& m : c.Pending()) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      if (i > 20 && a && m.src == 0 && m.dst != chain.head &&
+          m.dst != chain.tail && !a->entries.empty()) {
+        ++batches;
+      }
+    }
+    c.DropAll();
+  }
+  return batches;
+}
+
+// Where much of what goes down the chain is lost, a put whose one append
+// is lost has no other copy until the next put: the followers off the chain
+// then get a batch every lazy_every_puts_lossy puts, here one after every
+// put, in turn. Where little is, every lazy_every_puts.
+TEST(ChainTest, LossyChainGivesTheOthersABatchAfterEveryPut) {
+  const ReplicaConfig config;
+  ASSERT_EQ(config.lazy_every_puts_lossy, 2);
+  ASSERT_EQ(config.lazy_every_puts, 6);
+  EXPECT_GE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2), 19);
+  EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/10), 8);
+  EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/0), 8);
+}
+
+// A head that refuses an append (it lacks entries, after a partition or a
+// new leader) relays nothing, and the tail's count misses it: no loss.
+TEST(ChainTest, HeadRefusingAppendsIsNoLoss) {
+  EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2,
+                                         /*head_refuses=*/true),
+            8);
 }
 
 // Puts that come in a burst (clients a partition or a dead leader held, all

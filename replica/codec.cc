@@ -28,7 +28,8 @@
 //                 relay?, via?, stored_by?, confirmed?, ack_delay?,
 //                 quiet_for?, idle?
 //   append_reply  term, success, match_index, conflict_term, conflict_index,
-//                 sent_at, via?, via_match?, commit?, via_commit?
+//                 sent_at, via?, via_match?, commit?, via_commit?,
+//                 chain_received?
 //
 // Terms and indexes are unsigned JSON integers, sent_at, ack_delay and
 // quiet_for signed ones, flags JSON booleans, "client" and "answerer"
@@ -265,7 +266,8 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
            r.Signed("sent_at", &m.sent_at) && r.OptionalNodes("via", &m.via) &&
            r.OptionalUnsigned("via_match", &m.via_match) &&
            r.OptionalUnsigned("commit", &m.commit) &&
-           r.OptionalUnsigned("via_commit", &m.via_commit);
+           r.OptionalUnsigned("via_commit", &m.via_commit) &&
+           r.OptionalUnsigned("chain_received", &m.chain_received);
   }
   if (type == "vote") {
     VoteRequest& m = message->body.emplace<VoteRequest>();
@@ -404,6 +406,7 @@ struct BodyEncoder {
     if (m.via_match != 0) j["via_match"] = m.via_match;
     if (m.commit != 0) j["commit"] = m.commit;
     if (m.via_commit != 0) j["via_commit"] = m.via_commit;
+    if (m.chain_received != 0) j["chain_received"] = m.chain_received;
   }
 };
 

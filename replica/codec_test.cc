@@ -38,14 +38,15 @@ auto Fields(const AppendEntries& m) {
 auto Fields(const AppendReply& m) {
   return std::tie(m.term, m.success, m.match_index, m.conflict_term,
                   m.conflict_index, m.sent_at, m.via, m.via_match, m.commit,
-                  m.via_commit);
+                  m.via_commit, m.chain_received);
 }
 
 // Fields that may be left out (they then take their default).
 bool Optional(const std::string& name) {
   for (const char* optional :
        {"relay", "via", "stored_by", "confirmed", "ack_delay", "quiet_for",
-        "idle", "via_match", "via_commit", "answerer", "log_ahead"}) {
+        "idle", "via_match", "via_commit", "answerer", "log_ahead",
+        "chain_received"}) {
     if (name == optional) return true;
   }
   return false;
@@ -108,6 +109,7 @@ std::vector<Message> Samples() {
   append_reply.via_match = 76;
   append_reply.commit = 75;
   append_reply.via_commit = 74;
+  append_reply.chain_received = 4000000000000ULL;
   return {
       Make(0x0001, kNoNode, kNoNode, Hello{}),
       Make(0x0015, 0x0000, 0x0002,
@@ -526,7 +528,8 @@ TEST(CodecTest, ChainFieldsAreOmittedWhenDefaultAndOptional) {
   Message reply =
       Make(0x0001, 0x0002, 0x0002, AppendReply{3, true, 5, 0, 0, 77});
   j = Json::parse(EncodeMessage(reply));
-  for (const char* name : {"via", "via_match", "commit", "via_commit"}) {
+  for (const char* name :
+       {"via", "via_match", "commit", "via_commit", "chain_received"}) {
     EXPECT_FALSE(j.contains(name)) << name << " in " << j.dump();
   }
 

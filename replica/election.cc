@@ -204,6 +204,7 @@ void Replica::BecomeLeader(Micros now) {
   // Clients were likely waiting for this election: keep the busy cadence.
   last_client_at_ = now;
   chain_wait_ = ChainWait();
+  chain_delivery_.Reset();
   last_put_sent_at_ = -1;
   put_batch_due_ = kNever;
   ack_wanted_since_ = kNever;

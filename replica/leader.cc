@@ -6,7 +6,9 @@
 // last; the tail commits and answers. The other followers get no message
 // per put: each gets a batch of whatever entries it lacks every
 // lazy_every_puts puts (and every lazy_interval when puts are few), so that
-// they stay close behind, ready to join the chain or to lead. They take
+// they stay close behind, ready to join the chain or to lead; every
+// lazy_every_puts_lossy puts where the chain loses much (ChainDelivery,
+// from the tail's count of what reached it). They take
 // turns, one batch at a time, so that a second replica hears of a new put
 // soon after more of the puts: until one does, the put dies with a leader
 // killed before the next put's chain append carries it again. A follower that
@@ -184,6 +186,7 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
       chain_wait_.deadline = now + 2 * options.ack_delay + config_.stall_slack;
     }
   }
+  if (route.size() >= 2) chain_delivery_.Sent(route.back(), now);
   Send(route.front(), std::move(append));
 }
 
@@ -214,14 +217,21 @@ void Replica::Replicate(Micros now) {
   // time, and a batch would delay the put's own relay down the chain.
   // A burst of puts while a batch is due owes one batch more, not one per
   // put: each batch carries everything its follower lacks.
+  const int every = LazyEveryPuts();
   lazy_credit_ = std::min(
       lazy_credit_ + static_cast<int>(config_.peers.size() - chain_.size()),
-      config_.lazy_every_puts);
-  if (lazy_credit_ >= config_.lazy_every_puts && lazy_batch_due_ == kNever) {
-    lazy_credit_ -= config_.lazy_every_puts;
+      every);
+  if (lazy_credit_ >= every && lazy_batch_due_ == kNever) {
+    lazy_credit_ -= every;
     lazy_batch_due_ = now + config_.lazy_batch_delay;
   }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
+}
+
+int Replica::LazyEveryPuts() const {
+  return chain_delivery_.Below(config_.lossy_delivery_percent, 100)
+             ? config_.lazy_every_puts_lossy
+             : config_.lazy_every_puts;
 }
 
 void Replica::SendHeldPuts(Micros now) {
@@ -342,6 +352,7 @@ void Replica::CheckChainStall(Micros now) {
   // A longer chain has more relays to lose: give up on it sooner.
   const int star_after = chain_.size() > 2 ? 2 : 3;
   if (attempts >= star_after) {
+    chain_delivery_.Disrupted();  // a member may be cut off, or dead
     if (chain_wait_.first_star_at < 0) {
       chain_wait_.first_star_at = now;
       for (auto& [peer, p] : progress_) p.star_asked = p.star_answered = 0;
@@ -419,6 +430,9 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     return;
   }
   Heard(from, reply.sent_at, now);
+  if (!reply.via.empty()) {
+    chain_delivery_.Acknowledged(from, reply.sent_at, reply.chain_received);
+  }
   const LogIndex last = log_.last_index();
   for (NodeId relayer : reply.via) {
     if (!IsPeer(relayer) || relayer == from) continue;
@@ -473,6 +487,8 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     p.repairing = true;
     auto in_chain = std::find(chain_.begin(), chain_.end(), from);
     if (in_chain != chain_.end()) {
+      // What it refused, it did not relay: kept from the tail by no loss.
+      chain_delivery_.Disrupted();
       // A follower of the chain lacks entries, and so may the ones after it
       // (they only get what it relays): resend from it down the chain, so
       // that the tail still completes the majority and answers.

@@ -134,6 +134,9 @@ struct AppendReply {
   // (up to via_match) before relaying, and so answered the puts it is the
   // answerer of up to there: the leader counts those answered too.
   LogIndex via_commit = 0;
+  // From a chain's tail: how many appends it has received as the tail in
+  // this term, this one included (ChainDelivery). 0 from anyone else.
+  uint64_t chain_received = 0;
 };
 
 using MessageBody =

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "replica/chain_delivery.h"
 #include "replica/kv_store.h"
 #include "replica/messages.h"
 #include "replica/raft_log.h"
@@ -55,6 +56,14 @@ struct ReplicaConfig {
   // after the put; they take turns, so with two of them a batch goes every
   // lazy_every_puts / 2 puts.
   int lazy_every_puts = 6;
+  // On a network that loses much (below lossy_delivery_percent of the
+  // chain's appends reach its tail: ChainDelivery), every
+  // lazy_every_puts_lossy puts instead. There a put whose one append is
+  // lost has no other copy until the next put's; a leader killed meanwhile
+  // takes it along, unanswered. A batch to a second follower soon after
+  // makes that much rarer, for one more message every other put.
+  int lazy_every_puts_lossy = 2;
+  int lossy_delivery_percent = 60;
   Micros lazy_batch_delay = 5 * kMillis;
   // A put that comes within put_batch_window of the last chain append
   // waits for the rest of that window and goes down the chain with the
@@ -290,6 +299,8 @@ class Replica {
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatch(Micros now);
+  // Puts per batch to each follower off the chain, as loss says.
+  int LazyEveryPuts() const;
   void SendHeldPuts(Micros now);
   void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
@@ -364,6 +375,10 @@ class Replica {
   // A success reply owed to the leader, to go at ack_due_ (AcknowledgeAppend).
   std::optional<Message> deferred_ack_;
   Micros ack_due_ = kNever;
+  // Appends received as a chain's tail in chain_received_term_, reported in
+  // our acknowledgements (ChainDelivery).
+  uint64_t chain_received_ = 0;
+  Term chain_received_term_ = 0;
 
   // Candidate state: who granted this (pre)vote round, who answered it at
   // all, and when the others are asked again.
@@ -397,7 +412,8 @@ class Replica {
   // tail, completes the majority, commits and answers (replication.cc).
   std::vector<NodeId> chain_;
   ChainWait chain_wait_;
-  Micros losses_seen_at_ = -1;  // the last chain append taken as lost
+  Micros losses_seen_at_ = -1;    // the last chain append taken as lost
+  ChainDelivery chain_delivery_;  // how lossy the chain is, this term
   // Each put adds one per follower off the chain, up to lazy_every_puts,
   // which a batch costs (Replicate). Batches go to those followers in turn.
   int lazy_credit_ = 0;

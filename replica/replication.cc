@@ -68,6 +68,15 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
   reply.term = term_;
   reply.sent_at = append.sent_at;
   reply.via = append.via;
+  if (relayed && append.relay.empty()) {
+    // We are the tail: the leader learns from our count how much of what
+    // it sends down the chain gets here (ChainDelivery).
+    if (chain_received_term_ != term_) {
+      chain_received_term_ = term_;
+      chain_received_ = 0;
+    }
+    reply.chain_received = ++chain_received_;
+  }
   const LogIndex last_new = append.prev_index + append.entries.size();
   reply.via_match = last_new;
   if (!append.via.empty()) reply.via_commit = append.commit;

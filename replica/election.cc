@@ -221,7 +221,7 @@ void Replica::BecomeLeader(Micros now) {
   // decides the chain from here on.
   SendChain(now, /*ack_delay=*/0, /*allow_empty=*/true);
   for (NodeId peer : config_.peers) {
-    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+    if (!InChain(peer)) {
       SendAppend(peer, now, SendOptions{true, false, 0});
     }
   }

@@ -80,8 +80,11 @@ Micros Replica::KeepaliveInterval(NodeId peer, Micros now) const {
     return config_.heartbeat_interval;
   }
   if (!Busy(now)) return config_.idle_interval;
-  bool in_chain = std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
-  return in_chain ? config_.heartbeat_interval : config_.lazy_interval;
+  return InChain(peer) ? config_.heartbeat_interval : config_.lazy_interval;
+}
+
+bool Replica::InChain(NodeId peer) const {
+  return std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
 }
 
 bool Replica::Owes(NodeId peer) const {
@@ -146,8 +149,7 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   if (!Busy(now)) {
     append.quiet_for = 2 * config_.idle_interval;
     append.idle = true;
-  } else if (!options.chain &&
-             std::find(chain_.begin(), chain_.end(), to) == chain_.end()) {
+  } else if (!options.chain && !InChain(to)) {
     append.quiet_for = config_.lazy_interval;
   }
   for (size_t hop = 0; hop < route.size(); ++hop) {
@@ -250,7 +252,7 @@ void Replica::SendLazyBatch(Micros now) {
   lazy_batch_due_ = kNever;
   std::vector<NodeId> off_chain;
   for (NodeId peer : config_.peers) {
-    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+    if (!InChain(peer)) {
       off_chain.push_back(peer);
     }
   }
@@ -273,15 +275,14 @@ void Replica::BuildChain(const std::vector<NodeId>& preferred) {
   const size_t length = static_cast<size_t>(quorum() - 1);
   chain_.clear();
   for (NodeId peer : preferred) {
-    if (chain_.size() < length && IsPeer(peer) &&
-        std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+    if (chain_.size() < length && IsPeer(peer) && !InChain(peer)) {
       chain_.push_back(peer);
     }
   }
   // Then the followers heard from most recently (ids break ties).
   std::vector<NodeId> rest;
   for (NodeId peer : config_.peers) {
-    if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end()) {
+    if (!InChain(peer)) {
       rest.push_back(peer);
     }
   }
@@ -311,8 +312,7 @@ void Replica::RepairChain() {
     if (progress_[member].stalls == 0) continue;
     NodeId best = member;
     for (NodeId peer : config_.peers) {
-      if (std::find(chain_.begin(), chain_.end(), peer) == chain_.end() &&
-          better(peer, best)) {
+      if (!InChain(peer) && better(peer, best)) {
         best = peer;
       }
     }
@@ -457,8 +457,7 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
           chain_has_it && progress_[peer].match_index >= chain_wait_.through;
     }
     if (chain_has_it) chain_wait_ = ChainWait();
-    const bool in_chain =
-        std::find(chain_.begin(), chain_.end(), from) != chain_.end();
+    const bool in_chain = InChain(from);
     if (in_chain && chain_wait_.through == 0 && p.next_index <= last) {
       // The chain holds all it was sent, but our log runs further (an
       // append carries at most max_entries_per_append, and a new leader

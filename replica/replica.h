@@ -296,6 +296,7 @@ class Replica {
   Micros ChainAckDelay(Micros now) const;
   bool Busy(Micros now) const;
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
+  bool InChain(NodeId peer) const;
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatch(Micros now);

@@ -61,7 +61,8 @@ struct ReplicaConfig {
   // lazy_every_puts_lossy puts instead. There a put whose one append is
   // lost has no other copy until the next put's; a leader killed meanwhile
   // takes it along, unanswered. A batch to a second follower soon after
-  // makes that much rarer, for one more message every other put.
+  // makes that much rarer: with two followers off the chain, a batch goes
+  // after every put instead of every third.
   int lazy_every_puts_lossy = 2;
   int lossy_delivery_percent = 60;
   Micros lazy_batch_delay = 5 * kMillis;

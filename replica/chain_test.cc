@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "replica/chain_delivery.h"
 #include "replica/replica.h"
 #include "replica/testing/test_cluster.h"
 
@@ -350,6 +351,33 @@ TEST(ChainTest, FollowersOffTheChainTakeTurnsForBatches) {
   EXPECT_EQ(receivers[1], receivers[3]);
 }
 
+// The appends from 0 down its chain waiting to be delivered to the head
+// (not keepalives to it).
+std::vector<AppendEntries> PendingChainAppends(const TestCluster& c,
+                                               const Chain& chain) {
+  std::vector<AppendEntries> sent;
+  for (const AppendEntries& a : c.PendingBodies<AppendEntries>(0, chain.head)) {
+    if (!a.relay.empty()) sent.push_back(a);
+  }
+  return sent;
+}
+
+// The tail's acknowledgement of `sent` (an append down 0's chain), having
+// received `received` chain appends in the term, as the leader gets it.
+void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
+                          const AppendEntries& sent, uint64_t received) {
+  const LogIndex last = c.replica(0).log().last_index();
+  AppendReply ack;
+  ack.term = c.replica(0).term();
+  ack.success = true;
+  ack.match_index = last;
+  ack.sent_at = sent.sent_at;
+  ack.via = {chain.head};
+  ack.via_match = last;
+  ack.chain_received = received;
+  c.Inject(chain.tail, 0, ack, /*leader=*/0);
+}
+
 // Forty puts to 0, 6 ms apart; of the appends they send down the chain, the
 // tail acknowledges every one it gets, and it gets all but one in every
 // `lost_one_in` (none lost if 0). Each one that does not get there is lost
@@ -367,25 +395,12 @@ int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false) {
   int batches = 0;
   for (int i = 1; i <= 40; ++i) {
     PutNumber(c, i);
-    std::vector<AppendEntries> sent;
-    for (const AppendEntries& a :
-         c.PendingBodies<AppendEntries>(0, chain.head)) {
-      if (!a.relay.empty()) sent.push_back(a);  // not a keepalive
-    }
+    std::vector<AppendEntries> sent = PendingChainAppends(c, chain);
     EXPECT_EQ(sent.size(), 1u) << "put " << i;
     if (sent.empty()) return -1;
     c.DropAll();
     if (lost_one_in == 0 || i % lost_one_in != 0) {
-      const LogIndex last = c.replica(0).log().last_index();
-      AppendReply ack;
-      ack.term = term;
-      ack.success = true;
-      ack.match_index = last;
-      ack.sent_at = sent[0].sent_at;
-      ack.via = {chain.head};
-      ack.via_match = last;
-      ack.chain_received = ++received;
-      c.Inject(chain.tail, 0, ack, /*leader=*/0);
+      AcknowledgeAsTheTail(c, chain, sent[0], ++received);
     } else if (head_refuses) {
       AppendReply refusal;
       refusal.term = term;
@@ -425,6 +440,56 @@ TEST(ChainTest, HeadRefusingAppendsIsNoLoss) {
   EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2,
                                          /*head_refuses=*/true),
             8);
+}
+
+// What a chain loses while it stalls into star rounds (a member cut off or
+// dead) is not loss either: the tail's count after it, which misses all of
+// it, starts no verdict.
+TEST(ChainTest, WhatAStalledChainLostIsNoLoss) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  ASSERT_NE(chain.tail, kNoNode);
+  c.RunFor(100 * kMs);
+  auto chain_appends = [&] { return PendingChainAppends(c, chain); };
+  // The tail got the first put's append (SettleAndPut delivered it).
+  uint64_t received = 1;
+  // Nothing gets through for a while: the chain stalls, is sent again, and
+  // then every follower is asked on its own, unanswered.
+  int chain_sends = 0;
+  for (int i = 1; i <= 16; ++i) {
+    PutNumber(c, i);
+    chain_sends += static_cast<int>(chain_appends().size());
+    c.DropAll();
+    c.AdvanceBy(6 * kMs);
+    chain_sends += static_cast<int>(chain_appends().size());
+    c.DropAll();
+  }
+  for (int step = 0; step < 40; ++step) {
+    chain_sends += static_cast<int>(chain_appends().size());
+    c.DropAll();
+    c.AdvanceBy(10 * kMs);
+  }
+  ASSERT_GE(chain_sends, ChainDelivery::kMinSent);
+  // Then all arrives again, and the tail's count says nothing of the above.
+  int batches = 0;
+  for (int i = 17; i <= 36; ++i) {
+    PutNumber(c, i);
+    std::vector<AppendEntries> sent = chain_appends();
+    ASSERT_FALSE(sent.empty()) << "put " << i;
+    c.DropAll();
+    AcknowledgeAsTheTail(c, chain, sent.back(), ++received);
+    c.AdvanceBy(6 * kMs);
+    for (const Message& m : c.Pending()) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      if (a && m.src == 0 && m.dst != chain.head && m.dst != chain.tail &&
+          !a->entries.empty()) {
+        ++batches;
+      }
+    }
+    c.DropAll();
+  }
+  ASSERT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_LE(batches, 8) << "a batch every third put, not after every put";
 }
 
 // Puts that come in a burst (clients a partition or a dead leader held, all

@@ -29,13 +29,13 @@ void ChainDelivery::Acknowledged(NodeId tail, Micros sent_at,
   auto found = tails_.find(tail);
   if (found == tails_.end()) return;
   Tail& t = found->second;
+  if (sent_at <= t.base_at) return;  // no later than one taken already
   // The latest send at that time: two at one instant both count as gone.
   auto send =
       std::find_if(t.sends.rbegin(), t.sends.rend(),
                    [sent_at](const Send& s) { return s.at == sent_at; });
   if (send == t.sends.rend()) return;  // not down a chain, or long forgotten
   const uint64_t sent = send->count;
-  if (sent_at <= t.base_at) return;  // no later than one taken already
   const bool sample = t.has_base && sent_at - t.base_at <= kMaxSpan &&
                       received >= t.base_received && sent > t.base_sent;
   if (sample) {

@@ -416,7 +416,7 @@ class Replica {
   ChainWait chain_wait_;
   Micros losses_seen_at_ = -1;    // the last chain append taken as lost
   ChainDelivery chain_delivery_;  // how lossy the chain is, this term
-  // Each put adds one per follower off the chain, up to lazy_every_puts,
+  // Each put adds one per follower off the chain, up to LazyEveryPuts(),
   // which a batch costs (Replicate). Batches go to those followers in turn.
   int lazy_credit_ = 0;
   size_t next_lazy_turn_ = 0;

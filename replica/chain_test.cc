@@ -271,6 +271,56 @@ TEST(ChainTest, DeferredAcknowledgementCoversSeveralAppends) {
   EXPECT_FALSE(replies[0].success);
 }
 
+// An ask straight from the leader (a star round's) does not replace the
+// answer the tail owes for appends relayed to it: that one alone tells the
+// leader the relayer hears it, and a stalled leader asks again sooner than
+// it would go. An immediate chain acknowledgement does replace it: it says
+// all the owed one did, and more.
+TEST(ChainTest, DirectAskDoesNotSwallowTheAnswerOwedForRelays) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.DropAll();
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  AppendEntries relayed = Append(term, last, term, {Put(term, "a", "m1")});
+  relayed.via = {4};
+  relayed.ack_delay = 600 * kMs;
+  relayed.sent_at = c.now();
+  c.Inject(4, 3, relayed, /*leader=*/0);
+  ASSERT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty()) << "deferred";
+  c.AdvanceBy(100 * kMs);
+  AppendEntries ask = Append(term, last + 1, term, {});
+  ask.ack_delay = 0;
+  ask.sent_at = c.now();
+  c.Inject(0, 3, ask, /*leader=*/0);
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 2u);
+  EXPECT_EQ(replies[0].via, std::vector<NodeId>{4});
+  EXPECT_EQ(replies[0].sent_at, relayed.sent_at);
+  EXPECT_TRUE(replies[1].via.empty());
+  EXPECT_EQ(replies[1].sent_at, ask.sent_at);
+  c.DropAll();
+  c.AdvanceBy(1 * kSeconds);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty()) << "sent once";
+
+  // Owed again; then a relayed append asks for an answer at once.
+  relayed.prev_index = last + 1;
+  relayed.entries = {Put(term, "b", "m2")};
+  c.Inject(4, 3, relayed, /*leader=*/0);
+  AppendEntries urgent = relayed;
+  urgent.prev_index = last + 2;
+  urgent.entries = {};
+  urgent.ack_delay = 0;
+  urgent.sent_at = c.now();
+  c.Inject(4, 3, urgent, /*leader=*/0);
+  replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].sent_at, urgent.sent_at);
+  c.DropAll();
+  c.AdvanceBy(1 * kSeconds);
+  EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty());
+}
+
 // --- The leader's side
 // --------------------------------------------------------
 

@@ -151,8 +151,22 @@ void Replica::AcknowledgeAppend(NodeId leader, const AppendEntries& append,
   }
   Message message{config_.id, leader, leader_, std::move(reply)};
   if (append.ack_delay == 0) {
-    deferred_ack_.reset();
-    ack_due_ = kNever;
+    // An answer owed for appends relayed to us goes too, not replaced by
+    // this one if it came straight from the leader (a star round's ask): it
+    // alone tells the leader that the followers that relayed them hear it.
+    // A stalled leader asks every 200 ms or so, sooner than ack_delay; were
+    // each ask to replace it, it would never go, and a head whose own
+    // answers are lost would never be heard from (CheckQuorum).
+    const bool owed_for_relays =
+        deferred_ack_ &&
+        !std::get<AppendReply>(deferred_ack_->body).via.empty() &&
+        std::get<AppendReply>(message.body).via.empty();
+    if (owed_for_relays) {
+      SendDeferredAck();
+    } else {
+      deferred_ack_.reset();
+      ack_due_ = kNever;
+    }
     ready_.messages.push_back(std::move(message));
     return;
   }

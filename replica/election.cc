@@ -245,7 +245,9 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
       // election timeout. An append, not a refusal, for the same one
       // message: it follows us again at once, learns our commit index (a
       // deposed leader among them gives back the puts that can never
-      // commit) and answers, which starts its repair.
+      // commit) and answers, which starts its repair. It is alive: if we
+      // took it for silent (leader.cc), no longer.
+      progress_[from].asks_unanswered = 0;
       SendAppend(from, now, SendOptions{true, false, 0});
     } else if (!log_ok) {
       Send(from, VoteReply{term_, false, request.pre_vote, true});

@@ -18,6 +18,9 @@
 // follower repeats the repair and asks for an answer, until one lands; a
 // chain append carries everything the tail has not acknowledged yet, so
 // that the next put repairs a lost one at no extra message.
+// A follower off the chain that leaves kSilentAfterAsks asks for an answer
+// unanswered (a killed leader, among its successor's followers) is sent
+// nothing until it speaks again (Silent).
 //
 // Acknowledgements. While no append has been seen lost, the tail
 // acknowledges each chain append at once: the leader then knows within a
@@ -55,6 +58,18 @@ constexpr size_t kKeepaliveHops = 2;
 // kCutOffDoubt were they reachable.
 constexpr double kMinAnswerRate = 0.6;
 constexpr double kCutOffDoubt = 0.1;
+// A follower off the chain that left this many asks for an answer
+// unanswered, each kAskSpacing or more after the one before, is taken for
+// dead or cut off (Silent), and sent nothing more until it speaks: a
+// killed leader stays among its successor's followers, and was sent its
+// share of lazy batches and keepalives, every one of them counted and lost.
+// At 30% drops a live follower leaves five asks in a row unanswered 3.5% of
+// the time (each answer needs two datagrams through); the price of that
+// mistake is small, for it campaigns once our silence outlasts its
+// timeout, and a leader answers a follower's campaign with an append and
+// takes it back (election.cc).
+constexpr int kSilentAfterAsks = 6;
+constexpr Micros kAskSpacing = 100 * kMillis;
 
 }  // namespace
 
@@ -85,6 +100,20 @@ Micros Replica::KeepaliveInterval(NodeId peer, Micros now) const {
 
 bool Replica::InChain(NodeId peer) const {
   return std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
+}
+
+bool Replica::Silent(NodeId peer) const {
+  // Never one that owes us news of puts it answers: the takeover of its
+  // clients (answers.cc) must come from its silence, not from ours.
+  return !InChain(peer) &&
+         progress_.at(peer).asks_unanswered >= kSilentAfterAsks && !Owes(peer);
+}
+
+void Replica::NoteAsked(NodeId peer, Micros now) {
+  FollowerProgress& p = progress_[peer];
+  if (p.counted_ask_at >= 0 && now - p.counted_ask_at < kAskSpacing) return;
+  ++p.asks_unanswered;
+  p.counted_ask_at = now;
 }
 
 bool Replica::Owes(NodeId peer) const {
@@ -145,7 +174,17 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   }
   append.confirmed = ConfirmedThrough();
   append.ack_delay = options.ack_delay;
-  if (!options.chain && progress_[to].repairing) append.ack_delay = 0;
+  if (!options.chain) {
+    // A follower that left an ask unanswered and has not been heard from
+    // for lazy_interval is asked again with whatever we send it, until an
+    // answer gets through or it is taken for silent. Not sooner: a lazy
+    // follower is asked little, and answers seldom.
+    const FollowerProgress& p = progress_[to];
+    const bool suspect =
+        p.asks_unanswered > 0 && now - p.last_heard >= config_.lazy_interval;
+    if (p.repairing || suspect) append.ack_delay = 0;
+    if (append.ack_delay == 0) NoteAsked(to, now);
+  }
   if (!Busy(now)) {
     append.quiet_for = 2 * config_.idle_interval;
     append.idle = true;
@@ -220,9 +259,11 @@ void Replica::Replicate(Micros now) {
   // A burst of puts while a batch is due owes one batch more, not one per
   // put: each batch carries everything its follower lacks.
   const int every = LazyEveryPuts();
-  lazy_credit_ = std::min(
-      lazy_credit_ + static_cast<int>(config_.peers.size() - chain_.size()),
-      every);
+  int lazy_followers = 0;
+  for (NodeId peer : config_.peers) {
+    if (!InChain(peer) && !Silent(peer)) ++lazy_followers;
+  }
+  lazy_credit_ = std::min(lazy_credit_ + lazy_followers, every);
   if (lazy_credit_ >= every && lazy_batch_due_ == kNever) {
     lazy_credit_ -= every;
     lazy_batch_due_ = now + config_.lazy_batch_delay;
@@ -252,7 +293,7 @@ void Replica::SendLazyBatch(Micros now) {
   lazy_batch_due_ = kNever;
   std::vector<NodeId> off_chain;
   for (NodeId peer : config_.peers) {
-    if (!InChain(peer)) {
+    if (!InChain(peer) && !Silent(peer)) {
       off_chain.push_back(peer);
     }
   }
@@ -264,6 +305,10 @@ void Replica::SendLazyBatch(Micros now) {
 void Replica::SendKeepalives(Micros now) {
   for (auto& [peer, p] : progress_) {
     if (now < p.next_keepalive) continue;
+    if (Silent(peer)) {
+      p.next_keepalive = kNever;  // until it speaks (Heard)
+      continue;
+    }
     // Ask for an answer from a follower we suspect, or that owes us news of
     // puts it was to answer (answers.cc).
     Micros ack = p.stalls > 0 || Owes(peer) ? 0 : kNoAck;
@@ -417,6 +462,11 @@ void Replica::Heard(NodeId peer, Micros sent_at, Micros now) {
   p.acked_sent_at = std::max(p.acked_sent_at, sent_at);
   p.last_heard = now;
   p.stalls = 0;
+  p.asks_unanswered = 0;
+  p.counted_ask_at = -1;
+  if (p.next_keepalive == kNever) {
+    p.next_keepalive = now + KeepaliveInterval(peer, now);
+  }
 }
 
 void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,

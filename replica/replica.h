@@ -216,6 +216,13 @@ class Replica {
     // it leaves the chain at 1, and is asked for an answer until it gives one.
     int stalls = 0;
     Micros probed_at = -1;  // the last probe of it after a chain stall
+    // Asks for an answer (ack_delay 0) sent to it alone since we last heard
+    // from it, at most one counted per kAskSpacing (leader.cc). Off the
+    // chain, one that leaves kSilentAfterAsks unanswered is taken for dead
+    // or cut off (Silent): it is sent nothing until it answers or its
+    // campaign reaches us.
+    int asks_unanswered = 0;
+    Micros counted_ask_at = -1;
     // Of the current stall's star rounds (CheckChainStall): how many asked
     // it for an answer, and how many it answered (LooksCutOff).
     int star_asked = 0;
@@ -298,6 +305,8 @@ class Replica {
   bool Busy(Micros now) const;
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
   bool InChain(NodeId peer) const;
+  bool Silent(NodeId peer) const;
+  void NoteAsked(NodeId peer, Micros now);
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatch(Micros now);

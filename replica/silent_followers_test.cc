@@ -1,0 +1,228 @@
+// A follower off the chain that leaves the leader's asks unanswered is taken
+// for dead or cut off and sent nothing more until it speaks again: its
+// campaign, or an answer (leader.cc, Silent; election.cc).
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "replica/replica.h"
+#include "replica/testing/test_cluster.h"
+
+namespace stepwise {
+namespace {
+
+using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::SettleWithLeaderZero;
+using ::stepwise::testing::TestCluster;
+
+constexpr Micros kMs = kMillis;
+constexpr NodeId kClient = 0x0100;
+
+using Filter = std::function<bool(const Message&)>;
+
+TestCluster FiveReplicas() {
+  return TestCluster(
+      5, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
+}
+
+bool Touches(const Message& m, NodeId id) { return m.src == id || m.dst == id; }
+
+// Drives the cluster for `duration` in 1 ms steps, a put to `leader` every
+// `put_every` (if not 0), delivering at once every message but those `lost`
+// matches, which are dropped. Counts the AppendEntries `leader` sends to
+// `watch` (the ones `count` matches), whether delivered or lost.
+class Driver {
+ public:
+  Driver(TestCluster& c, NodeId leader, Micros put_every = 100 * kMs)
+      : c_(c), leader_(leader), put_every_(put_every) {}
+
+  int Run(Micros duration, NodeId watch, const Filter& lost,
+          const std::function<bool(const AppendEntries&)>& count = nullptr) {
+    const Micros end = c_.now() + duration;
+    int sent = 0;
+    while (c_.now() < end) {
+      if (put_every_ > 0 && c_.now() >= next_put_) {
+        const std::string n = std::to_string(puts_++);
+        c_.Put(leader_, kClient, "put-" + n, "k" + n, "v");
+        next_put_ = c_.now() + put_every_;
+      }
+      for (int hop = 0; hop < 20 && !c_.pending().empty(); ++hop) {
+        for (const Message& m : c_.Pending()) {
+          const AppendEntries* a = BodyAs<AppendEntries>(m);
+          if (a && m.src == leader_ && m.dst == watch &&
+              (!count || count(*a))) {
+            ++sent;
+          }
+        }
+        c_.Drop(lost);
+        c_.DeliverAll();
+      }
+      c_.AdvanceBy(1 * kMs);
+    }
+    return sent;
+  }
+
+ private:
+  TestCluster& c_;
+  NodeId leader_;
+  Micros put_every_;
+  int puts_ = 0;
+  Micros next_put_ = 0;
+};
+
+bool HasEntries(const AppendEntries& a) { return !a.entries.empty(); }
+
+// Everything to or from 0, once it is killed.
+bool ToOrFromZero(const Message& m) { return Touches(m, 0); }
+
+// Settles 0 as the leader, then kills it (everything to or from it is lost)
+// and runs until another leads. Returns the new leader.
+NodeId KillZeroAndElect(TestCluster& c) {
+  SettleWithLeaderZero(c);
+  const Filter dead = ToOrFromZero;
+  const Micros deadline = c.now() + 5 * kSeconds;
+  while (c.LeaderAmong({1, 2, 3, 4}) == kNoNode && c.now() < deadline) {
+    c.Drop(dead);
+    c.DeliverAll();
+    c.AdvanceBy(1 * kMs);
+  }
+  return c.LeaderAmong({1, 2, 3, 4});
+}
+
+// The killed leader stays among its successor's followers. Asked to answer
+// when the successor takes over, and with what it is sent after, it never
+// does: once taken for silent, it is sent nothing, while the live follower
+// off the chain still gets its batches.
+TEST(SilentFollowersTest, KilledLeaderIsSentNothingOnceSilent) {
+  TestCluster c = FiveReplicas();
+  const NodeId leader = KillZeroAndElect(c);
+  ASSERT_NE(leader, kNoNode);
+  const Filter dead = ToOrFromZero;
+  Driver driver(c, leader);
+  EXPECT_GT(driver.Run(3 * kSeconds, 0, dead), 0) << "asked before judged";
+  EXPECT_EQ(driver.Run(3 * kSeconds, 0, dead), 0);
+  // The live follower off the chain gets what it did before the kill: a
+  // batch every lazy_every_puts puts, not the dead one's share on top.
+  const int every = c.replica(leader).config().lazy_every_puts;
+  ASSERT_EQ(every, 6);
+  int batches_to_live = 0;
+  for (NodeId id = 1; id <= 4; ++id) {
+    if (id == leader) continue;
+    // Not the chain's appends: those go to its head, with a relay.
+    batches_to_live +=
+        driver.Run(3 * kSeconds, id, dead, [](const AppendEntries& a) {
+          return !a.entries.empty() && a.relay.empty();
+        });
+  }
+  EXPECT_GE(batches_to_live, 30 / every - 1);  // 30 puts in each 3 s
+  EXPECT_LE(batches_to_live, 30 / every + 1);
+}
+
+// 0 killed, a successor leading, and puts driven until 0 is taken for
+// silent (nothing sent to it for a second).
+class SilencedZeroTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    leader_ = KillZeroAndElect(c_);
+    ASSERT_NE(leader_, kNoNode);
+    driver_ = std::make_unique<Driver>(c_, leader_);
+    driver_->Run(4 * kSeconds, 0, ToOrFromZero);
+    ASSERT_EQ(driver_->Run(1 * kSeconds, 0, ToOrFromZero), 0)
+        << "taken for silent";
+  }
+
+  TestCluster c_ = FiveReplicas();
+  NodeId leader_ = kNoNode;
+  std::unique_ptr<Driver> driver_;
+};
+
+// Back from the dead (a partition heals), it answers the first thing the
+// leader sends it after its campaign, and gets its batches again.
+TEST_F(SilencedZeroTest, SilentFollowerThatSpeaksGetsBatchesAgain) {
+  ASSERT_GT(c_.replica(leader_).commit_index(),
+            c_.replica(0).commit_index() + 40);
+  const Filter none = [](const Message&) { return false; };
+  driver_->Run(3 * kSeconds, 0, none);
+  EXPECT_EQ(c_.replica(0).leader(), leader_);
+  EXPECT_GT(driver_->Run(2 * kSeconds, 0, none, HasEntries), 2);
+  // Caught up from 80 puts behind, but for the last few (a batch goes every
+  // few puts).
+  EXPECT_GE(c_.replica(0).commit_index() + 10,
+            c_.replica(leader_).commit_index());
+}
+
+// Its campaign alone proves it alive: even with every answer of its lost,
+// the leader, reached by its pre-vote, sends it batches again (for a
+// while: unanswered, it is taken for silent again, and campaigns again).
+TEST_F(SilencedZeroTest, CampaignOfASilentFollowerBringsItBack) {
+  const Filter answers_lost = [](const Message& m) {
+    return m.src == 0 && BodyAs<AppendReply>(m) != nullptr;
+  };
+  auto campaigns = [&] {
+    return c_.CountDelivered([&](const Message& m) {
+      return m.src == 0 && m.dst == leader_ && BodyAs<VoteRequest>(m);
+    });
+  };
+  const int campaigns_before = campaigns();
+  const int sent_to_zero =
+      driver_->Run(6 * kSeconds, 0, answers_lost, HasEntries);
+  const int campaigns_heard = campaigns() - campaigns_before;
+  ASSERT_GT(campaigns_heard, 0);
+  // Not counting the append that answers each campaign directly.
+  EXPECT_GT(sent_to_zero - campaigns_heard, 2);
+}
+
+// An answer from it (to a star round's ask, say) proves it alive as well:
+// it gets keepalives again, and batches.
+TEST_F(SilencedZeroTest, AnswerOfASilentFollowerBringsItBack) {
+  // Still cut off but for one answer, which says it holds all we do.
+  AppendReply answer;
+  answer.term = c_.replica(leader_).term();
+  answer.success = true;
+  answer.match_index = c_.replica(leader_).log().last_index();
+  answer.sent_at = c_.now();
+  c_.Inject(0, leader_, answer, /*leader=*/leader_);
+  Driver idle(c_, leader_, /*put_every=*/0);
+  EXPECT_GT(idle.Run(3 * kSeconds, 0, ToOrFromZero), 0) << "keepalives";
+  EXPECT_GT(driver_->Run(1 * kSeconds, 0, ToOrFromZero, HasEntries), 0)
+      << "batches";
+}
+
+// A follower that answered puts for us and has not told us it did owes us
+// that news, and is never taken for silent: were it sent nothing, the
+// leader would take over its clients (answers.cc) on our silence rather
+// than on its own, and answer them twice if it lives.
+TEST(SilentFollowersTest, FollowerThatOwesAnswersIsNeverTakenForSilent) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-owed", "k", "v");
+  NodeId tail = kNoNode;
+  for (const Message& m : c.Pending()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (a && m.src == 0 && !a->relay.empty()) tail = a->relay.back();
+  }
+  ASSERT_NE(tail, kNoNode);
+  // The chain carries the put to the tail, which answers the client; its
+  // acknowledgement is lost, and from then on it is cut off.
+  for (int hop = 0; hop < 3; ++hop) {
+    c.Drop([&](const Message& m) {
+      return m.src == tail && BodyAs<AppendReply>(m) != nullptr;
+    });
+    c.DeliverAll();
+  }
+  ASSERT_NE(c.ReplyTo("put-owed"), nullptr);
+  ASSERT_EQ(c.ReplyTo("put-owed")->from, tail);
+  // No more puts: while they flow, each commit is news sent to it anyway
+  // (MaybeAdvanceCommit); keepalives are what it gets without them.
+  const Filter cut_off = [&](const Message& m) { return Touches(m, tail); };
+  Driver driver(c, 0, /*put_every=*/0);
+  driver.Run(2 * kSeconds, tail, cut_off);
+  // Well past six asks, well before the takeover (answer_takeover).
+  EXPECT_GT(driver.Run(2 * kSeconds, tail, cut_off), 3);
+}
+
+}  // namespace
+}  // namespace stepwise

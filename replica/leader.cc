@@ -109,6 +109,10 @@ bool Replica::Silent(NodeId peer) const {
          progress_.at(peer).asks_unanswered >= kSilentAfterAsks && !Owes(peer);
 }
 
+bool Replica::GetsLazyBatches(NodeId peer) const {
+  return !InChain(peer) && !Silent(peer);
+}
+
 void Replica::NoteAsked(NodeId peer, Micros now) {
   FollowerProgress& p = progress_[peer];
   if (p.counted_ask_at >= 0 && now - p.counted_ask_at < kAskSpacing) return;
@@ -261,7 +265,7 @@ void Replica::Replicate(Micros now) {
   const int every = LazyEveryPuts();
   int lazy_followers = 0;
   for (NodeId peer : config_.peers) {
-    if (!InChain(peer) && !Silent(peer)) ++lazy_followers;
+    if (GetsLazyBatches(peer)) ++lazy_followers;
   }
   lazy_credit_ = std::min(lazy_credit_ + lazy_followers, every);
   if (lazy_credit_ >= every && lazy_batch_due_ == kNever) {
@@ -291,14 +295,12 @@ void Replica::SendNewPuts(Micros now) {
 void Replica::SendLazyBatch(Micros now) {
   if (now < lazy_batch_due_) return;
   lazy_batch_due_ = kNever;
-  std::vector<NodeId> off_chain;
+  std::vector<NodeId> lazy;
   for (NodeId peer : config_.peers) {
-    if (!InChain(peer) && !Silent(peer)) {
-      off_chain.push_back(peer);
-    }
+    if (GetsLazyBatches(peer)) lazy.push_back(peer);
   }
-  if (off_chain.empty()) return;
-  const NodeId peer = off_chain[next_lazy_turn_++ % off_chain.size()];
+  if (lazy.empty()) return;
+  const NodeId peer = lazy[next_lazy_turn_++ % lazy.size()];
   SendAppend(peer, now, SendOptions{false, false, kNoAck});
 }
 

@@ -306,6 +306,8 @@ class Replica {
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
   bool InChain(NodeId peer) const;
   bool Silent(NodeId peer) const;
+  // Off the chain and not silent: takes its turn for lazy batches.
+  bool GetsLazyBatches(NodeId peer) const;
   void NoteAsked(NodeId peer, Micros now);
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);

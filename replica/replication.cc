@@ -149,6 +149,7 @@ void Replica::AcknowledgeAppend(NodeId leader, const AppendEntries& append,
     // later than they did.
     return;
   }
+  const bool direct = reply.via.empty();
   Message message{config_.id, leader, leader_, std::move(reply)};
   if (append.ack_delay == 0) {
     // An answer owed for appends relayed to us goes too, not replaced by
@@ -158,9 +159,8 @@ void Replica::AcknowledgeAppend(NodeId leader, const AppendEntries& append,
     // each ask to replace it, it would never go, and a head whose own
     // answers are lost would never be heard from (CheckQuorum).
     const bool owed_for_relays =
-        deferred_ack_ &&
-        !std::get<AppendReply>(deferred_ack_->body).via.empty() &&
-        std::get<AppendReply>(message.body).via.empty();
+        direct && deferred_ack_ &&
+        !std::get<AppendReply>(deferred_ack_->body).via.empty();
     if (owed_for_relays) {
       SendDeferredAck();
     } else {

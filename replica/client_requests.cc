@@ -50,8 +50,15 @@ void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
     return;
   }
   last_client_at_ = now;
-  LogIndex index =
-      log_.Append(LogEntry{term_, put.key, put.value, client, put.mid});
+  LogEntry entry{term_, put.key, put.value, client, put.mid};
+  if (EntryWireBound(entry) > config_.max_append_bytes) {
+    // No append could carry it: in the log it would stop replication for
+    // good, every later entry queued behind it.
+    ++stats_.oversized_puts;
+    Reply(client, put.mid, ReplyKind::kFail);
+    return;
+  }
+  LogIndex index = log_.Append(std::move(entry));
   NoteLogChange(index);
   // The chain's tail answers it (answers.cc); with no chain, we do.
   answerer_[index] = AnswererForNewPut(put.key);

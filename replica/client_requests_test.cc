@@ -109,6 +109,62 @@ TEST(ClientRequestsTest, PutIsAnsweredOnlyOnceAMajorityHasIt) {
   }
 }
 
+// --- Puts too large for a datagram -------------------------------------------
+
+// An entry that no append could carry would stop replication for good,
+// every later entry queued behind it: the put is refused instead.
+TEST(ClientRequestsTest, PutTooLargeForAnyAppendIsRefused) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  const LogIndex last = c.replica(0).log().last_index();
+  c.Put(0, kClient, "huge", "k",
+        std::string(TestConfig().max_append_bytes, 'v'));
+  ASSERT_TRUE(Replied(c, "huge"));
+  EXPECT_EQ(c.ReplyTo("huge")->reply.kind, ReplyKind::kFail);
+  EXPECT_EQ(c.replica(0).log().last_index(), last) << "not in the log";
+  EXPECT_EQ(c.replica(0).stats().oversized_puts, 1u);
+  c.Put(0, kClient, "after", "k", "v");
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "after"); }, c.now() + 1000 * kMs));
+  EXPECT_EQ(c.ReplyTo("after")->reply.kind, ReplyKind::kOk);
+}
+
+// A follower far behind on large entries catches up in several appends,
+// each within max_append_bytes, rather than in one no datagram can hold.
+TEST(ClientRequestsTest, LargeEntriesCatchUpInAppendsThatFitADatagram) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  const size_t budget = TestConfig().max_append_bytes;
+  c.Isolate(2);
+  for (int i = 0; i < 6; ++i) {
+    const std::string mid = "big-" + std::to_string(i);
+    c.Put(0, kClient, mid, "k" + std::to_string(i),
+          std::string(budget / 3, static_cast<char>('a' + i)));
+    ASSERT_TRUE(
+        c.RunUntil([&] { return Replied(c, mid); }, c.now() + 1000 * kMs));
+  }
+  c.Heal();
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.replica(2).log().last_index() ==
+               c.replica(0).log().last_index();
+      },
+      c.now() + 5000 * kMs));
+  int appends_to_2 = 0;
+  for (const TestCluster::Envelope& envelope : c.delivered()) {
+    const AppendEntries* append = BodyAs<AppendEntries>(envelope.message);
+    if (append == nullptr || append->entries.size() < 2) continue;
+    size_t bytes = 0;
+    for (const LogEntry& entry : append->entries) {
+      bytes += EntryWireBound(entry);
+    }
+    EXPECT_LE(bytes, budget) << append->entries.size() << " entries";
+    if (envelope.message.dst == 2) ++appends_to_2;
+  }
+  EXPECT_GT(appends_to_2, 0) << "the catch-up took appends of two entries";
+  EXPECT_EQ(c.replica(2).kv().data(), c.replica(0).kv().data());
+}
+
 // --- Gets -------------------------------------------------------------------
 
 TEST(ClientRequestsTest, GetReturnsTheLatestCommittedValue) {

@@ -12,6 +12,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "replica/replica.h"
+
 namespace stepwise {
 namespace {
 
@@ -583,6 +585,60 @@ TEST(CodecTest, EncodingInvalidUtf8NeverThrowsAndStaysDecodable) {
   DecodeResult r = DecodeMessage(encoded);
   ASSERT_TRUE(r.ok()) << r.detail;
   EXPECT_EQ(std::get<ClientReply>(r.message.body).mid, "MID\xef\xbf\xbd");
+}
+
+// The leader fills appends by EntryWireBound (RaftLog::Slice), so it must
+// bound what the codec really writes for an entry, for the worst strings:
+// control characters, quotes, backslashes, invalid UTF-8.
+TEST(CodecTest, EntryWireBoundBoundsTheEncodedEntry) {
+  const std::string nasty = std::string("\x01\"\\\xff\xc3\xa9\n") + "x";
+  std::vector<LogEntry> entries = {
+      LogEntry{std::numeric_limits<Term>::max(), nasty + nasty, nasty, 0xFFFE,
+               nasty},
+      LogEntry{1, std::string(200, '\x1f'), std::string(200, '"'), 0x0015,
+               std::string(200, '\xfe')},
+      LogEntry{7, "", "", kNoNode, ""},
+  };
+  for (const LogEntry& entry : entries) {
+    AppendEntries bare;
+    bare.term = std::numeric_limits<Term>::max();
+    AppendEntries one = bare;
+    one.entries = {entry};
+    one.answerers = {0xFFFE};
+    const size_t grew =
+        EncodeMessage(Make(0x0001, 0x0002, 0x0001, one)).size() -
+        EncodeMessage(Make(0x0001, 0x0002, 0x0001, bare)).size();
+    EXPECT_LE(grew, EntryWireBound(entry));
+  }
+}
+
+// A full append (max_append_bytes of entries by the bound, every other
+// field at its widest, a relay list for a large cluster) fits a datagram.
+TEST(CodecTest, AppendFilledToTheByteBudgetFitsADatagram) {
+  const ReplicaConfig limits;
+  AppendEntries append;
+  append.term = append.prev_term = std::numeric_limits<Term>::max();
+  append.prev_index = append.commit = append.confirmed =
+      std::numeric_limits<LogIndex>::max();
+  append.sent_at = std::numeric_limits<Micros>::min();
+  append.ack_delay = append.quiet_for = std::numeric_limits<Micros>::max();
+  append.stored_by = 1000;
+  append.idle = true;
+  for (NodeId id = 0; id < 64; ++id) append.relay.push_back(id);
+  append.via = append.relay;
+  size_t bytes = 0;
+  const LogEntry entry{std::numeric_limits<Term>::max(),
+                       std::string(32, '\x01'), std::string(32, '\\'), 0xFFFE,
+                       std::string(16, '\xff')};
+  while (bytes + EntryWireBound(entry) <= limits.max_append_bytes) {
+    append.entries.push_back(entry);
+    append.answerers.push_back(0xFFFE);
+    bytes += EntryWireBound(entry);
+  }
+  const std::string encoded =
+      EncodeMessage(Make(0xFFFE, 0xFFFD, 0xFFFE, append));
+  EXPECT_LE(encoded.size(), kMaxDatagramBytes);
+  EXPECT_TRUE(DecodeMessage(encoded).ok());
 }
 
 TEST(CodecTest, DecodeErrorNamesAreDistinct) {

@@ -63,6 +63,7 @@ void Replica::StartPreVote(Micros now) {
   });
   role_ = Role::kPreCandidate;
   rounds_extended_ = 0;
+  round_won_at_ = kNever;
   leader_ = kNoNode;
   votes_.assign(1, config_.id);
   vote_answers_.clear();
@@ -116,6 +117,7 @@ bool Replica::ExtendRound(Micros now) {
 
 void Replica::StartElection(Micros now) {
   rounds_extended_ = 0;
+  round_won_at_ = kNever;
   role_ = Role::kCandidate;
   leader_ = kNoNode;
   SetTerm(term_ + 1);
@@ -189,6 +191,7 @@ void Replica::BecomeLeader(Micros now) {
   role_ = Role::kLeader;
   leader_ = config_.id;
   failed_campaigns_ = 0;
+  round_won_at_ = kNever;
   votes_.clear();
   vote_answers_.clear();
   next_vote_resend_ = kNever;
@@ -353,13 +356,31 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
       vote_answers_.end()) {
     vote_answers_.push_back(from);
   }
-  if (!reply.granted) return;
-  if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
-    votes_.push_back(from);
+  if (reply.granted) {
+    if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
+      votes_.push_back(from);
+    }
+    if (reply.pre_vote) pre_vote_grants_[from] = now;
   }
-  if (reply.pre_vote) pre_vote_grants_[from] = now;
+  MaybeWinRound(now);
+}
+
+// With a majority of grants, the round is won once every peer answered or
+// ballot_linger has passed since the majority was reached, whichever comes
+// first. The wait is for a refusal with log_ahead: after a leader dies,
+// the one replica that holds its last put (a lazy batch) is often asked
+// last, and the others grant first; without the wait we would win and that
+// put would die with the old leader. Dead peers never answer, so a round
+// after a kill always waits the whole linger: a few milliseconds.
+void Replica::MaybeWinRound(Micros now) {
+  if (role_ != Role::kPreCandidate && role_ != Role::kCandidate) return;
   if (static_cast<int>(votes_.size()) < quorum()) return;
-  if (reply.pre_vote) {
+  if (vote_answers_.size() < config_.peers.size()) {
+    if (round_won_at_ == kNever) round_won_at_ = now + config_.ballot_linger;
+    if (now < round_won_at_) return;
+  }
+  round_won_at_ = kNever;
+  if (role_ == Role::kPreCandidate) {
     StartElection(now);
   } else {
     BecomeLeader(now);

@@ -32,6 +32,12 @@ bool ElectZero(TestCluster& c) {
   return c.RunUntil([&] { return c.AllFollow(0); }, c.now() + 3000 * kMs);
 }
 
+// A (pre)candidate with a majority waits ballot_linger for the peers that
+// have not answered yet before it moves on (election.cc, MaybeWinRound).
+void WaitOutBallotLinger(TestCluster& c) {
+  c.AdvanceBy(ReplicaConfig().ballot_linger);
+}
+
 VoteRequest Vote(Term term, LogIndex last_index, Term last_term) {
   return VoteRequest{term, last_index, last_term, /*pre_vote=*/false};
 }
@@ -280,6 +286,7 @@ TEST(ElectionTest, SplitVoteThenResolution) {
     return m.src == 1 && BodyAs<VoteRequest>(m) && m.dst != 0;
   });
   c.Deliver([](const Message& m) { return m.dst == 1 && m.src != 0; });
+  WaitOutBallotLinger(c);  // 0 never answers
   ASSERT_EQ(c.replica(1).role(), Role::kCandidate);
   ASSERT_EQ(c.replica(1).term(), 1u);
 
@@ -396,6 +403,7 @@ TEST(ElectionTest, ExtendedRoundWinsInTheSameTerm) {
   Term term = 0;
   ASSERT_NO_FATAL_FAILURE(RunOutARoundWithOneVote(c, &term));
   ExchangeOnlyWith(c, 2);  // 2's grant: with 0 and 1, a majority
+  WaitOutBallotLinger(c);
   EXPECT_EQ(c.replica(0).role(), Role::kLeader);
   EXPECT_EQ(c.replica(0).term(), term);
 }
@@ -423,6 +431,7 @@ TEST(ElectionTest, PreVoteGrantCarriesIntoTheNextRound) {
   EXPECT_EQ(AskedByZero(c), (std::vector<NodeId>{2, 3, 4}));
   // 2's grant now makes a majority with 0 and 1's carried one.
   ExchangeOnlyWith(c, 2);
+  WaitOutBallotLinger(c);
   EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
 }
 
@@ -595,6 +604,39 @@ TEST(ElectionTest, PreCandidateStandsAsideForALongerLogOnlyOnceInAWhile) {
   c.DropAll();
   c.Inject(1, 0, VoteReply{0, false, true, /*log_ahead=*/true});
   EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
+
+// 0 campaigns; `granters` grant its pre-vote, and its requests to the
+// others are still on their way (dropped here: the test answers for them).
+void PreVoteGrantedOnlyBy(TestCluster& c, const std::vector<NodeId>& granters) {
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  for (NodeId peer : granters) ExchangeWith(c, peer);
+  c.Drop([](const Message& m) { return m.src == 0; });
+}
+
+// After a leader dies, the one replica holding its last put (a lazy batch)
+// may be the last one asked: the others grant first. With a majority, the
+// pre-candidate waits ballot_linger for the rest, and stands aside when
+// one of them refuses for a longer log.
+TEST(ElectionTest, MajorityWaitsForTheLastAnswersThatMayHoldALongerLog) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  PreVoteGrantedOnlyBy(c, {1, 2});
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate)
+      << "a majority, but 3 and 4 have not answered";
+  c.AdvanceBy(ReplicaConfig().ballot_linger / 2);
+  c.Inject(3, 0, VoteReply{0, false, true, /*log_ahead=*/true});
+  EXPECT_EQ(c.replica(0).role(), Role::kFollower);
+  EXPECT_EQ(c.replica(0).term(), 0u);
+}
+
+// The wait ends with the last answer.
+TEST(ElectionTest, MajorityMovesOnOnceEveryPeerAnswered) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  PreVoteGrantedOnlyBy(c, {1, 2, 3});
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  c.Inject(4, 0, VoteReply{1, true, true});
+  EXPECT_EQ(c.replica(0).role(), Role::kCandidate);
 }
 
 // The whole story. The leader's last put reached the chain's head, not its

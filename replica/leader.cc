@@ -149,7 +149,8 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   for (NodeId peer : route) from = std::min(from, progress_[peer].next_index);
   from = std::max<LogIndex>(from, 1);
   AppendEntries append;
-  append.entries = log_.Slice(from, config_.max_entries_per_append);
+  append.entries = log_.Slice(from, config_.max_entries_per_append,
+                              config_.max_append_bytes);
   if (append.entries.empty() && !options.allow_empty) return;
   append.term = term_;
   append.prev_index = from - 1;

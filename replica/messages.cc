@@ -30,4 +30,18 @@ const char* TypeName(const MessageBody& body) {
   return std::visit(TypeNameVisitor{}, body);
 }
 
+size_t EntryWireBound(const LogEntry& entry) {
+  // Braces, quotes, commas, the field names, a 20-digit term and two
+  // 4-digit ids, with room to spare.
+  constexpr size_t kFixed = 128;
+  size_t bytes = kFixed;
+  for (const std::string* text : {&entry.key, &entry.value, &entry.mid}) {
+    for (unsigned char c : *text) {
+      // A byte of invalid UTF-8 is written as U+FFFD, three bytes.
+      bytes += c < 0x20 ? 6 : (c == '"' || c == '\\') ? 2 : c >= 0x80 ? 3 : 1;
+    }
+  }
+  return bytes;
+}
+
 }  // namespace stepwise

@@ -52,6 +52,14 @@ struct LogEntry {
   bool operator==(const LogEntry&) const = default;
 };
 
+// At most how many bytes `entry` takes inside an encoded AppendEntries,
+// answerer included (codec.cc's JSON, where a string byte becomes at most
+// six: a control character is written \u00XX, a byte of invalid UTF-8 as
+// U+FFFD's three). An append's entries are
+// chosen to fit a datagram by this (RaftLog::Slice); codec_test holds the
+// codec to it.
+size_t EntryWireBound(const LogEntry& entry);
+
 // RequestVote, also used for PreVote (then `term` is the term the sender
 // would campaign in, and nobody's term changes).
 struct VoteRequest {

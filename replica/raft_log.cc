@@ -34,9 +34,15 @@ LogIndex RaftLog::LastIndexOfTerm(Term term) const {
   return candidate > 0 && term_at(candidate) == term ? candidate : 0;
 }
 
-std::vector<LogEntry> RaftLog::Slice(LogIndex from, size_t max_count) const {
+std::vector<LogEntry> RaftLog::Slice(LogIndex from, size_t max_count,
+                                     size_t max_bytes) const {
   std::vector<LogEntry> out;
+  size_t bytes = 0;
   for (LogIndex i = from; i <= last_index() && out.size() < max_count; ++i) {
+    if (max_bytes != SIZE_MAX) {
+      bytes += EntryWireBound(at(i));
+      if (!out.empty() && bytes > max_bytes) break;
+    }
     out.push_back(at(i));
   }
   return out;

@@ -1,6 +1,7 @@
 #ifndef STEPWISE_REPLICA_RAFT_LOG_H_
 #define STEPWISE_REPLICA_RAFT_LOG_H_
 
+#include <cstdint>
 #include <vector>
 
 #include "replica/messages.h"
@@ -63,8 +64,11 @@ class RaftLog {
   // side of the backtracking hint). Terms are non-decreasing along the log.
   LogIndex LastIndexOfTerm(Term term) const;
 
-  // Entries (from, from + max_count), clipped to the log.
-  std::vector<LogEntry> Slice(LogIndex from, size_t max_count) const;
+  // Entries from `from` on, clipped to the log: at most max_count, and no
+  // more than fit max_bytes by EntryWireBound, except that the first is
+  // always taken (HandlePut refuses an entry that cannot fit alone).
+  std::vector<LogEntry> Slice(LogIndex from, size_t max_count,
+                              size_t max_bytes = SIZE_MAX) const;
 
  private:
   std::vector<LogEntry> entries_;

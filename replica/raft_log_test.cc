@@ -146,5 +146,29 @@ TEST(RaftLogTest, SliceIsClippedToTheLog) {
   EXPECT_TRUE(log.Slice(4, 10).empty());
 }
 
+// An append's entries must fit a datagram: Slice stops before the entry
+// that would pass max_bytes, but always takes the first.
+TEST(RaftLogTest, SliceStopsAtTheByteBudget) {
+  RaftLog log;
+  for (int i = 0; i < 5; ++i) {
+    log.Append(LogEntry{1, "key", std::string(1000, 'v'), 0x15, "mid"});
+  }
+  const size_t one = EntryWireBound(log.at(1));
+  EXPECT_EQ(log.Slice(1, 10, 3 * one).size(), 3u);
+  EXPECT_EQ(log.Slice(1, 10, 3 * one + one - 1).size(), 3u);
+  EXPECT_EQ(log.Slice(1, 10, 4 * one).size(), 4u);
+  EXPECT_EQ(log.Slice(1, 2, 4 * one).size(), 2u) << "max_count still holds";
+  EXPECT_EQ(log.Slice(1, 10, 1).size(), 1u) << "the first always goes";
+  EXPECT_EQ(log.Slice(1, 10).size(), 5u) << "no budget by default";
+}
+
+TEST(RaftLogTest, EntryWireBoundCountsEscapes) {
+  const size_t plain = EntryWireBound(LogEntry{1, "", "", 0x15, ""});
+  EXPECT_EQ(EntryWireBound(LogEntry{1, "ab", "c", 0x15, "d"}), plain + 4);
+  EXPECT_EQ(EntryWireBound(LogEntry{1, "\"\\", "", 0x15, ""}), plain + 4);
+  EXPECT_EQ(EntryWireBound(LogEntry{1, "\x01", "", 0x15, ""}), plain + 6);
+  EXPECT_EQ(EntryWireBound(LogEntry{1, "\xff", "", 0x15, ""}), plain + 3);
+}
+
 }  // namespace
 }  // namespace stepwise

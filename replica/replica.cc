@@ -95,6 +95,7 @@ void Replica::BecomeFollower(Term term, NodeId leader, Micros now) {
   votes_.clear();
   vote_answers_.clear();
   next_vote_resend_ = kNever;
+  round_won_at_ = kNever;
   progress_.clear();
   chain_.clear();
   chain_wait_ = ChainWait();
@@ -154,7 +155,9 @@ void Replica::Tick(Micros now) {
     CheckQuorum(now);
   } else {
     if (now >= ack_due_) SendDeferredAck();
-    if (now >= election_deadline_) {
+    if (now >= round_won_at_) {
+      MaybeWinRound(now);  // its linger is shorter than any timeout
+    } else if (now >= election_deadline_) {
       if (!ExtendRound(now)) StartPreVote(now);
     } else if (now >= next_vote_resend_) {
       SendVoteRequests(now);
@@ -192,7 +195,8 @@ Micros Replica::NextDeadline() const {
       deadline = std::min(deadline, progress.next_keepalive);
     }
   } else {
-    deadline = std::min({election_deadline_, next_vote_resend_, ack_due_});
+    deadline = std::min(
+        {election_deadline_, next_vote_resend_, ack_due_, round_won_at_});
   }
   if (!held_.empty()) {
     deadline = std::min(deadline,

@@ -108,8 +108,12 @@ struct ReplicaConfig {
   // The longest a request waits at a replica that knows no leader before it
   // is redirected anyway (to no leader: the client then picks another).
   Micros request_hold_timeout = 1500 * kMillis;
-  // At most this many entries ride in one AppendEntries.
+  // At most this many entries ride in one AppendEntries, and no more than
+  // fit max_append_bytes by EntryWireBound: with the rest of the append, a
+  // few hundred bytes and the relay list, well within a 65,535-byte
+  // datagram. A put whose entry would not fit alone is refused (fail).
   size_t max_entries_per_append = 64;
+  size_t max_append_bytes = 56 * 1024;
   // A (pre)candidate asks again, this often, the peers that have not
   // answered its round yet (SendVoteRequests; less often when cut off).
   Micros vote_resend_interval = 250 * kMillis;
@@ -117,6 +121,12 @@ struct ReplicaConfig {
   // long, any other whose log is behind that one (election.cc,
   // BehindRecentCampaigner).
   Micros defer_to_longer_log = 300 * kMillis;
+  // A (pre)candidate that has a majority while some peers have not
+  // answered its round waits this long for them before it moves on: one of
+  // them may refuse because it holds entries we lack (log_ahead), and we
+  // then stand aside so that those entries live (HandleVoteReply). Replies
+  // come back in the order the requests went, the majority's first.
+  Micros ballot_linger = 5 * kMillis;
   // Each pre-vote round that too few peers answered doubles the next
   // election timeout, up to 2^max_campaign_backoff times; hearing from a
   // leader resets it.
@@ -155,6 +165,7 @@ struct ReplicaStats {
   uint64_t elections_started = 0;
   uint64_t redirects = 0;
   uint64_t held_requests = 0;
+  uint64_t oversized_puts = 0;  // refused: the entry fits no append
 };
 
 class Replica {
@@ -275,6 +286,7 @@ class Replica {
   void StartElection(Micros now);
   void SendVoteRequests(Micros now);
   bool ExtendRound(Micros now);
+  void MaybeWinRound(Micros now);
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void CampaignAhead(Micros now);
@@ -403,6 +415,9 @@ class Replica {
   std::map<NodeId, Micros> heard_from_;  // the last message from each peer
   int last_round_answers_ = 0;  // peers that answered our last (pre)vote round
   int rounds_extended_ = 0;     // how often this round was extended
+  // When a round that has its majority stops waiting for the other peers'
+  // answers (ballot_linger); kNever while it has no majority.
+  Micros round_won_at_ = kNever;
   // When each pre-vote grant of our current campaign arrived, carried from
   // one pre-vote round to the next while our term and log stay the same
   // (StartPreVote).

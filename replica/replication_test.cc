@@ -275,11 +275,16 @@ TEST(ReplicationTest, Figure7FollowersConvergeInFewRoundTrips) {
   // (c) and (d) hold entries 0 lacks: they refuse it and campaign
   // themselves (election.cc, CampaignAhead). Their election traffic is
   // lost too, so that 0 wins as in the paper.
-  for (int hop = 0; hop < 100 && !c.pending().empty(); ++hop) {
+  for (int hop = 0; hop < 100; ++hop) {
     c.Drop([](const Message& m) {
       return (m.src == 3 || m.src == 4) &&
              (BodyAs<VoteRequest>(m) || BodyAs<VoteReply>(m));
     });
+    if (c.pending().empty()) {
+      if (c.replica(0).role() == Role::kLeader) break;
+      // A majority granted; 0 waits ballot_linger for 3 and 4's answers.
+      c.AdvanceBy(ReplicaConfig().ballot_linger);
+    }
     c.DeliverAll();
   }
   ASSERT_EQ(c.replica(0).role(), Role::kLeader);
@@ -345,7 +350,14 @@ TEST(ReplicationTest, Figure8EarlierTermEntryIsNotCommittedByCounting) {
   c.AdvanceTo(1000 * kMs);
   c.DropAll();
   c.AdvanceTo(1200 * kMs);
+  // S5's refusals are lost: told that S5's log is ahead, S1 would stand
+  // aside for it (election.cc), and the paper's S1 wins. So S1 waits
+  // ballot_linger for an answer that does not come, then wins.
   for (int hop = 0; hop < 10 && c.replica(s1).role() != Role::kLeader; ++hop) {
+    c.Drop([&](const Message& m) {
+      return m.src == s5 && (BodyAs<VoteRequest>(m) || BodyAs<VoteReply>(m));
+    });
+    if (c.pending().empty()) c.AdvanceBy(ReplicaConfig().ballot_linger);
     c.DeliverAll();
   }
   ASSERT_EQ(c.replica(s1).role(), Role::kLeader);

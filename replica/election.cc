@@ -371,7 +371,10 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
 // the one replica that holds its last put (a lazy batch) is often asked
 // last, and the others grant first; without the wait we would win and that
 // put would die with the old leader. Dead peers never answer, so a round
-// after a kill always waits the whole linger: a few milliseconds.
+// after a kill always waits the whole linger: a few milliseconds. (Nor
+// does a pre-vote refusal count as an answer here: it carries the voter's
+// own term, not the round's. Only one with log_ahead matters, and that
+// one makes us stand aside above, whatever its term.)
 void Replica::MaybeWinRound(Micros now) {
   if (role_ != Role::kPreCandidate && role_ != Role::kCandidate) return;
   if (static_cast<int>(votes_.size()) < quorum()) return;

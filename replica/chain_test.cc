@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 #include <string>
@@ -321,6 +322,78 @@ TEST(ChainTest, DirectAskDoesNotSwallowTheAnswerOwedForRelays) {
   EXPECT_TRUE(c.PendingBodies<AppendReply>(3, 0).empty());
 }
 
+// The tail gets a put down the chain (via the head, 4) and then by a
+// detour (via 2) with nothing more: the reply it owes stays the chain's,
+// which tells the leader that the head holds the entries too. A detour
+// that brings more (the chain's append was lost) says more, and replaces
+// it.
+TEST(ChainTest, DetourAfterTheChainLeavesTheChainsReplyOwed) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.DropAll();
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(3).log().last_index();
+  AppendEntries chain = Append(term, last, term, {Put(term, "a", "m1")});
+  chain.via = {4};
+  chain.stored_by = 2;
+  chain.ack_delay = 600 * kMs;
+  chain.sent_at = c.now();
+  c.Inject(4, 3, chain, /*leader=*/0);
+  AppendEntries detour = chain;
+  detour.via = {2};
+  detour.sent_at = c.now() + 300;
+  c.AdvanceBy(1 * kMs);
+  c.Inject(2, 3, detour, /*leader=*/0);
+  c.AdvanceBy(600 * kMs);
+  std::vector<AppendReply> replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].via, std::vector<NodeId>{4});
+  EXPECT_EQ(replies[0].via_match, last + 1);
+  c.DropAll();
+
+  // The next put's chain append is lost; its detour arrives.
+  detour.prev_index = last + 1;
+  detour.entries = {Put(term, "b", "m2")};
+  c.Inject(2, 3, detour, /*leader=*/0);
+  c.AdvanceBy(600 * kMs);
+  replies = c.PendingBodies<AppendReply>(3, 0);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0].via, std::vector<NodeId>{2});
+  EXPECT_EQ(replies[0].via_match, last + 2);
+}
+
+// A busy leader lets a follower off the chain wait longer before it
+// campaigns (quiet_for): it hears from the leader only now and then. The
+// leave is not passed on down a detour to the tail, which hears from the
+// leader all the time and must campaign soon should it die; an idle
+// leader's is, for every follower then hears from it as seldom.
+TEST(ChainTest, RelayPassesOnTheLeaveToWaitOnlyWhenIdle) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  c.DropAll();
+  const Term term = c.replica(0).term();
+  const LogIndex last = c.replica(2).log().last_index();
+  AppendEntries detour = Append(term, last, term, {Put(term, "a", "m1")});
+  detour.relay = {3};
+  detour.stored_by = 1;
+  detour.quiet_for = 1000 * kMs;
+  c.Inject(0, 2, detour, /*leader=*/0);
+  std::vector<AppendEntries> relayed = c.PendingBodies<AppendEntries>(2, 3);
+  ASSERT_EQ(relayed.size(), 1u);
+  EXPECT_EQ(relayed[0].quiet_for, 0);
+  c.DropAll();
+
+  AppendEntries idle = Append(term, last + 1, term, {});
+  idle.relay = {3};
+  idle.stored_by = 2;
+  idle.idle = true;
+  idle.quiet_for = 4000 * kMs;
+  c.Inject(0, 2, idle, /*leader=*/0);
+  relayed = c.PendingBodies<AppendEntries>(2, 3);
+  ASSERT_EQ(relayed.size(), 1u);
+  EXPECT_EQ(relayed[0].quiet_for, 4000 * kMs);
+}
+
 // --- The leader's side
 // --------------------------------------------------------
 
@@ -434,11 +507,14 @@ void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
 // on the way, or, if `head_refuses`, refused by the head, which says so.
 // Returns how many batches went to the followers off the chain during the
 // last twenty puts, when the leader has seen enough of the tail's counts to
-// judge.
-int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false) {
+// judge; and, if `batches_sent` is given, those batches and the chain.
+int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false,
+                                 std::vector<Message>* batches_sent = nullptr,
+                                 Chain* chain_used = nullptr) {
   TestCluster c = FiveReplicas();
   const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
   EXPECT_NE(chain.tail, kNoNode);
+  if (chain_used != nullptr) *chain_used = chain;
   c.RunFor(100 * kMs);
   const Term term = c.replica(0).term();
   uint64_t received = 0;
@@ -464,6 +540,7 @@ int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false) {
       if (i > 20 && a && m.src == 0 && m.dst != chain.head &&
           m.dst != chain.tail && !a->entries.empty()) {
         ++batches;
+        if (batches_sent != nullptr) batches_sent->push_back(m);
       }
     }
     c.DropAll();
@@ -482,6 +559,97 @@ TEST(ChainTest, LossyChainGivesTheOthersABatchAfterEveryPut) {
   EXPECT_GE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2), 19);
   EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/10), 8);
   EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/0), 8);
+}
+
+// There each batch is a detour: it goes on from its follower to the tail,
+// a second route by which the put reaches a majority. Where little is
+// lost, a batch stops at its follower.
+TEST(ChainTest, LossyChainSendsItsBatchesOnADetourToTheTail) {
+  std::vector<Message> lossy;
+  Chain chain;
+  LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2, false, &lossy, &chain);
+  ASSERT_GE(lossy.size(), 19u);
+  for (const Message& m : lossy) {
+    EXPECT_EQ(BodyAs<AppendEntries>(m)->relay, std::vector<NodeId>{chain.tail})
+        << "batch to " << m.dst;
+  }
+  std::vector<Message> clean;
+  LazyBatchesWhenTheChainLoses(/*lost_one_in=*/0, false, &clean);
+  ASSERT_FALSE(clean.empty());
+  for (const Message& m : clean) {
+    EXPECT_TRUE(BodyAs<AppendEntries>(m)->relay.empty()) << "to " << m.dst;
+  }
+}
+
+// End to end, with `replicas` replicas: once the leader finds its chain
+// lossy, a put whose chain append is lost reaches the tail by the detour
+// that leaves after it, through followers off the chain only, as many as
+// make a majority with the tail and the leader; and the tail answers it at
+// once, and once. Without the detour it would wait for the next put's
+// chain append.
+void ExpectLostPutAnsweredThroughTheDetour(int replicas) {
+  std::vector<Micros> timeouts;
+  for (int i = 0; i < replicas; ++i) timeouts.push_back((1000 + 500 * i) * kMs);
+  TestCluster c(replicas, timeouts);
+  SettleWithLeaderZero(c);
+  c.Put(0, kClient, "put-0", "k0", "v");
+  std::vector<NodeId> chain;  // head first
+  for (const Message& m : c.Pending()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (a != nullptr && m.src == 0 && !a->relay.empty()) {
+      chain.push_back(m.dst);
+      chain.insert(chain.end(), a->relay.begin(), a->relay.end());
+    }
+  }
+  ASSERT_EQ(chain.size(), static_cast<size_t>(replicas / 2));
+  c.RunFor(100 * kMs);
+  // Half of what the leader sends by more than one hop (down the chain, or
+  // a detour) is lost on the first.
+  int sent = 0;
+  auto relayed = [](const Message& m) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    return m.src == 0 && a != nullptr && !a->relay.empty();
+  };
+  for (int i = 1; i <= 40; ++i) {
+    PutNumber(c, i);
+    c.AdvanceBy(1 * kMs);  // a detour leaves detour_delay after the put
+    c.Drop([&](const Message& m) { return relayed(m) && ++sent % 2 == 0; });
+    c.RunFor(99 * kMs);
+  }
+  c.Put(0, kClient, "lost", "kl", "v");
+  const Micros put_at = c.now();
+  c.AdvanceBy(1 * kMs);
+  ASSERT_EQ(c.Drop([&](const Message& m) {
+    return relayed(m) && m.dst == chain.front();
+  }),
+            1)
+      << "the put's chain append, lost";
+  std::vector<Message> detours = c.Pending(relayed);
+  ASSERT_EQ(detours.size(), 1u) << "the leader must find its chain lossy";
+  std::vector<NodeId> route{detours[0].dst};
+  const std::vector<NodeId>& relay = BodyAs<AppendEntries>(detours[0])->relay;
+  route.insert(route.end(), relay.begin(), relay.end());
+  ASSERT_EQ(route.size(), chain.size());
+  EXPECT_EQ(route.back(), chain.back());
+  for (size_t i = 0; i + 1 < route.size(); ++i) {
+    EXPECT_EQ(std::count(chain.begin(), chain.end(), route[i]), 0)
+        << route[i] << " is on the chain";
+    EXPECT_EQ(std::count(route.begin(), route.end(), route[i]), 1);
+  }
+  c.RunFor(10 * kMs);
+  ASSERT_TRUE(Replied(c, "lost"));
+  EXPECT_EQ(c.ReplyTo("lost")->from, chain.back());
+  EXPECT_LT(c.ReplyTo("lost")->at - put_at, 10 * kMs);
+  c.RunFor(3 * kSeconds);
+  EXPECT_EQ(c.ReplyCount("lost"), 1);
+}
+
+TEST(ChainTest, PutLostOnALossyChainIsAnsweredThroughTheDetour) {
+  ExpectLostPutAnsweredThroughTheDetour(5);
+}
+
+TEST(ChainTest, DetourOfASevenReplicaChainIsAsLongAsTheChain) {
+  ExpectLostPutAnsweredThroughTheDetour(7);
 }
 
 // A head that refuses an append (it lacks entries, after a partition or a

@@ -8,7 +8,8 @@
 // lazy_every_puts puts (and every lazy_interval when puts are few), so that
 // they stay close behind, ready to join the chain or to lead; every
 // lazy_every_puts_lossy puts where the chain loses much (ChainDelivery,
-// from the tail's count of what reached it). They take
+// from the tail's count of what reached it), and then each batch is a
+// detour that goes on to the tail, a second route for the put. They take
 // turns, one batch at a time, so that a second replica hears of a new put
 // soon after more of the puts: until one does, the put dies with a leader
 // killed before the next put's chain append carries it again. A follower that
@@ -141,6 +142,7 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
     }
   } else {
     route.push_back(to);
+    route.insert(route.end(), options.relay.begin(), options.relay.end());
   }
   if (route.empty()) return;
   // From the first entry any receiver may lack: one that already has some
@@ -202,8 +204,9 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
     // To a lazy follower, pipelining: assume it arrives, and a loss shows up
     // as a refusal of a later append. Down the chain, every append repeats
     // what the tail has not acknowledged yet, so that one lost on the way
-    // is made good by the next put's, at no extra message.
-    if (!options.chain && !append.entries.empty() && !p.repairing) {
+    // is made good by the next put's, at no extra message; a detour's tail
+    // is the chain's.
+    if (!options.chain && hop == 0 && !append.entries.empty() && !p.repairing) {
       p.next_index = last + 1;
     }
     p.last_sent = now;
@@ -271,15 +274,30 @@ void Replica::Replicate(Micros now) {
   lazy_credit_ = std::min(lazy_credit_ + lazy_followers, every);
   if (lazy_credit_ >= every && lazy_batch_due_ == kNever) {
     lazy_credit_ -= every;
-    lazy_batch_due_ = now + config_.lazy_batch_delay;
+    lazy_batch_due_ = now + (SendsDetours() ? config_.detour_delay
+                                            : config_.lazy_batch_delay);
   }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
 }
 
+bool Replica::ChainIsLossy() const {
+  return chain_delivery_.Below(config_.lossy_delivery_percent, 100);
+}
+
+// A detour needs chain_.size() - 1 followers off the chain before the tail,
+// so that with the leader it makes a majority, as the chain does.
+bool Replica::SendsDetours() const {
+  if (chain_.size() < 2 || !ChainIsLossy()) return false;
+  size_t lazy = 0;
+  for (NodeId peer : config_.peers) {
+    if (GetsLazyBatches(peer)) ++lazy;
+  }
+  return lazy + 1 >= chain_.size();
+}
+
 int Replica::LazyEveryPuts() const {
-  return chain_delivery_.Below(config_.lossy_delivery_percent, 100)
-             ? config_.lazy_every_puts_lossy
-             : config_.lazy_every_puts;
+  return ChainIsLossy() ? config_.lazy_every_puts_lossy
+                        : config_.lazy_every_puts;
 }
 
 void Replica::SendHeldPuts(Micros now) {
@@ -302,7 +320,25 @@ void Replica::SendLazyBatch(Micros now) {
   }
   if (lazy.empty()) return;
   const NodeId peer = lazy[next_lazy_turn_++ % lazy.size()];
-  SendAppend(peer, now, SendOptions{false, false, kNoAck});
+  if (!SendsDetours()) {
+    SendAppend(peer, now, SendOptions{false, false, kNoAck});
+    return;
+  }
+  // A detour: on from `peer` through as many others off the chain as make,
+  // with the tail, a chain's length. The tail commits what reaches it
+  // either way and answers once; its acknowledgement is deferred like the
+  // chain's, and one reply covers both routes (AcknowledgeAppend). At 30%
+  // drops a chain append reaches the tail 49% of the time, and a put then
+  // waits for the next put's append; the detour makes that 74%, and puts
+  // a second replica behind every put against a leader killed meanwhile.
+  // (A detour its first follower refuses, having missed a batch, counts as
+  // lost in ChainDelivery's share; at worst that keeps detours on longer.)
+  SendOptions detour{false, false, ChainAckDelay(now)};
+  for (size_t i = 2; i < chain_.size(); ++i) {
+    detour.relay.push_back(lazy[next_lazy_turn_++ % lazy.size()]);
+  }
+  detour.relay.push_back(chain_.back());
+  SendAppend(peer, now, detour);
 }
 
 void Replica::SendKeepalives(Micros now) {

@@ -66,6 +66,12 @@ struct ReplicaConfig {
   int lazy_every_puts_lossy = 2;
   int lossy_delivery_percent = 60;
   Micros lazy_batch_delay = 5 * kMillis;
+  // There, too, each such batch goes on from its follower to the chain's
+  // tail: a detour, a second route by which the put reaches a majority
+  // and gets answered when its chain append is lost (SendLazyBatch). It
+  // leaves detour_delay after the put, by when the head's relay is in the
+  // hub's queue before it.
+  Micros detour_delay = 300;  // µs
   // A put that comes within put_batch_window of the last chain append
   // waits for the rest of that window and goes down the chain with the
   // puts that came meanwhile (leader.cc, Replicate).
@@ -266,6 +272,8 @@ class Replica {
     bool chain = false;  // to chain_[chain_start], relayed down the rest
     Micros ack_delay = 0;
     size_t chain_start = 0;
+    // Not the chain: relayed from `to` along these followers (a detour).
+    std::vector<NodeId> relay;
   };
 
   // replica.cc
@@ -324,6 +332,10 @@ class Replica {
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatch(Micros now);
+  // Whether the chain loses much (ChainDelivery): then the followers off
+  // it get a batch after more puts, and their batches are detours.
+  bool ChainIsLossy() const;
+  bool SendsDetours() const;
   // Puts per batch to each follower off the chain, as loss says.
   int LazyEveryPuts() const;
   void SendHeldPuts(Micros now);

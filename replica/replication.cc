@@ -134,6 +134,10 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
       relay.relay.erase(relay.relay.begin());
       relay.via.push_back(config_.id);
       relay.stored_by = append.stored_by + 1;
+      // A busy leader's leave to wait longer (quiet_for) was for us, off
+      // the chain, who hear from it only now and then: not for the tail of
+      // a detour, which must campaign soon should the leader die.
+      if (!relay.idle) relay.quiet_for = 0;
       Send(next, std::move(relay));
       return;  // the tail acknowledges for us
     }
@@ -171,6 +175,18 @@ void Replica::AcknowledgeAppend(NodeId leader, const AppendEntries& append,
     return;
   }
   // One reply covers every append until it goes: the latest says the most.
+  // But not a detour's (SendLazyBatch) that came after the chain's with
+  // nothing more: it would say nothing new of our log, and hide that the
+  // chain's relayers hold it, which the leader waits to hear
+  // (CheckChainStall).
+  if (deferred_ack_) {
+    const auto& owed = std::get<AppendReply>(deferred_ack_->body);
+    const auto& next = std::get<AppendReply>(message.body);
+    const bool adds_nothing = owed.success && next.success &&
+                              owed.via_match >= next.via_match &&
+                              !owed.via.empty() && owed.via != next.via;
+    if (adds_nothing) return;
+  }
   deferred_ack_ = std::move(message);
   Micros delay = std::min(append.ack_delay, config_.election_timeout_min / 2);
   ack_due_ = std::min(ack_due_, now + delay);

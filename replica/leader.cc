@@ -274,8 +274,9 @@ void Replica::Replicate(Micros now) {
   lazy_credit_ = std::min(lazy_credit_ + lazy_followers, every);
   if (lazy_credit_ >= every && lazy_batch_due_ == kNever) {
     lazy_credit_ -= every;
-    lazy_batch_due_ = now + (SendsDetours() ? config_.detour_delay
-                                            : config_.lazy_batch_delay);
+    lazy_batch_due_ = now + (SendsDetours(static_cast<size_t>(lazy_followers))
+                                 ? config_.detour_delay
+                                 : config_.lazy_batch_delay);
   }
   MaybeAdvanceCommit(now);  // a single-replica cluster commits at once
 }
@@ -285,14 +286,11 @@ bool Replica::ChainIsLossy() const {
 }
 
 // A detour needs chain_.size() - 1 followers off the chain before the tail,
-// so that with the leader it makes a majority, as the chain does.
-bool Replica::SendsDetours() const {
-  if (chain_.size() < 2 || !ChainIsLossy()) return false;
-  size_t lazy = 0;
-  for (NodeId peer : config_.peers) {
-    if (GetsLazyBatches(peer)) ++lazy;
-  }
-  return lazy + 1 >= chain_.size();
+// so that with the leader it makes a majority, as the chain does. The
+// callers have just counted the followers that get batches.
+bool Replica::SendsDetours(size_t lazy_followers) const {
+  return chain_.size() >= 2 && ChainIsLossy() &&
+         lazy_followers + 1 >= chain_.size();
 }
 
 int Replica::LazyEveryPuts() const {
@@ -320,7 +318,7 @@ void Replica::SendLazyBatch(Micros now) {
   }
   if (lazy.empty()) return;
   const NodeId peer = lazy[next_lazy_turn_++ % lazy.size()];
-  if (!SendsDetours()) {
+  if (!SendsDetours(lazy.size())) {
     SendAppend(peer, now, SendOptions{false, false, kNoAck});
     return;
   }

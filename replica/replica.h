@@ -273,7 +273,7 @@ class Replica {
     Micros ack_delay = 0;
     size_t chain_start = 0;
     // Not the chain: relayed from `to` along these followers (a detour).
-    std::vector<NodeId> relay;
+    std::vector<NodeId> relay = {};
   };
 
   // replica.cc
@@ -335,7 +335,7 @@ class Replica {
   // Whether the chain loses much (ChainDelivery): then the followers off
   // it get a batch after more puts, and their batches are detours.
   bool ChainIsLossy() const;
-  bool SendsDetours() const;
+  bool SendsDetours(size_t lazy_followers) const;
   // Puts per batch to each follower off the chain, as loss says.
   int LazyEveryPuts() const;
   void SendHeldPuts(Micros now);

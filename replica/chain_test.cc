@@ -671,26 +671,57 @@ TEST(ChainTest, WhatAStalledChainLostIsNoLoss) {
   auto chain_appends = [&] { return PendingChainAppends(c, chain); };
   // The tail got the first put's append (SettleAndPut delivered it).
   uint64_t received = 1;
+  // One append lost and sent again: from then on the tail may defer its
+  // acknowledgements (ack_delay), and the leader finds an append lost only
+  // twice ack_delay after it went. Puts go down the chain until then.
+  PutNumber(c, 1);
+  c.DropAll();
+  ASSERT_TRUE(c.RunUntil([&] { return !chain_appends().empty(); },
+                         c.now() + 100 * kMs));
+  AcknowledgeAsTheTail(c, chain, chain_appends().back(), ++received);
+  c.DropAll();
   // Nothing gets through for a while: the chain stalls, is sent again, and
   // then every follower is asked on its own, unanswered.
   int chain_sends = 0;
-  for (int i = 1; i <= 16; ++i) {
+  for (int i = 2; i <= 17; ++i) {
     PutNumber(c, i);
     chain_sends += static_cast<int>(chain_appends().size());
     c.DropAll();
     c.AdvanceBy(6 * kMs);
-    chain_sends += static_cast<int>(chain_appends().size());
-    c.DropAll();
   }
-  for (int step = 0; step < 40; ++step) {
-    chain_sends += static_cast<int>(chain_appends().size());
-    c.DropAll();
+  auto star_probe_to = [&](NodeId peer) -> const AppendEntries* {
+    for (const Message& m : c.Pending()) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      if (a && m.src == 0 && m.dst == peer && a->relay.empty()) return a;
+    }
+    return nullptr;
+  };
+  int star_rounds = 0;
+  while (star_rounds < 2) {
+    ASSERT_EQ(c.replica(0).role(), Role::kLeader);
     c.AdvanceBy(10 * kMs);
+    chain_sends += static_cast<int>(chain_appends().size());
+    std::set<NodeId> asked;
+    for (const Message& m : c.Pending()) {
+      if (m.src == 0 && BodyAs<AppendEntries>(m)) asked.insert(m.dst);
+    }
+    if (asked.size() == 4) ++star_rounds;  // every follower, on its own
+    if (star_rounds < 2) c.DropAll();
   }
   ASSERT_GE(chain_sends, ChainDelivery::kMinSent);
-  // Then all arrives again, and the tail's count says nothing of the above.
+  // Then all arrives again: the chain's members answer the star round...
+  for (NodeId peer : {chain.head, chain.tail}) {
+    AppendReply answer;
+    answer.term = c.replica(0).term();
+    answer.success = true;
+    answer.match_index = c.replica(0).log().last_index();
+    answer.sent_at = star_probe_to(peer)->sent_at;
+    c.Inject(peer, 0, answer, /*leader=*/0);
+  }
+  c.DropAll();
+  // ...and the tail's count says nothing of the above.
   int batches = 0;
-  for (int i = 17; i <= 36; ++i) {
+  for (int i = 18; i <= 37; ++i) {
     PutNumber(c, i);
     std::vector<AppendEntries> sent = chain_appends();
     ASSERT_FALSE(sent.empty()) << "put " << i;
@@ -987,6 +1018,161 @@ TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
   EXPECT_EQ(c.ReplyTo("put-2")->from, chain.tail);
 }
 
+// A put to 0 whose append is lost, and the resend after the stall too.
+void PutLostTwice(TestCluster& c, const std::string& mid,
+                  const std::string& key, const std::string& value) {
+  auto from_zero = [](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  };
+  c.Put(0, kClient, mid, key, value);
+  ASSERT_EQ(c.Drop(from_zero), 1) << "its append, lost";
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(from_zero).empty(); },
+                         c.now() + 100 * kMs));
+  ASSERT_EQ(c.Drop(from_zero), 1) << "sent again, lost again";
+}
+
+// While the chain stalls, a new put sends nothing of its own: an append
+// would go the way of the lost one (a member cut off, a leader on the
+// minority side). The stall's next resend carries it, and a put that comes
+// while that resend is on its way goes down the chain when the resend is
+// acknowledged.
+TEST(ChainTest, StalledChainCarriesNewPutsOnItsResends) {
+  TestCluster c = FiveReplicas();
+  SettleWithLeaderZero(c);
+  auto from_zero = [](const Message& m) {
+    return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
+  };
+  ASSERT_NO_FATAL_FAILURE(PutLostTwice(c, "put-1", "k1", "v1"));
+
+  c.Put(0, kClient, "put-2", "k2", "v2");
+  EXPECT_TRUE(c.Pending(from_zero).empty()) << "put-2 waits for the resend";
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(from_zero).empty(); },
+                         c.now() + 200 * kMs));
+  const std::vector<Message> resend = c.Pending(from_zero);
+  ASSERT_EQ(resend.size(), 1u);
+  EXPECT_FALSE(BodyAs<AppendEntries>(resend[0])->relay.empty())
+      << "down the chain";
+  EXPECT_EQ(BodyAs<AppendEntries>(resend[0])->entries.size(), 2u)
+      << "put-1 and put-2";
+
+  c.Put(0, kClient, "put-3", "k3", "v3");
+  EXPECT_EQ(c.Pending(from_zero).size(), 1u) << "only the resend, still";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-3"); }, c.now() + 20 * kMs))
+      << "sent on when the resend is acknowledged";
+  c.RunFor(3 * kSeconds);
+  for (const char* mid : {"put-1", "put-2", "put-3"}) {
+    EXPECT_EQ(c.ReplyCount(mid), 1) << mid;
+  }
+}
+
+// A put held while the chain stalls goes with the star rounds, which move
+// every follower's nextIndex on as if they arrived. When a star answer
+// ends the stall while a member of the chain still lacks the put (its star
+// append lost), the put goes down the chain from what that member is known
+// to hold: left to the star round, only the next put or a refusal would
+// bring it to the tail, which answers it.
+TEST(ChainTest, HeldPutGoesDownTheChainWhenTheStallEnds) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  c.Stabilize();
+  ASSERT_TRUE(Replied(c, "put-0"));
+  c.RunFor(100 * kMs);
+  // The followers asked at once, on their own: a star round.
+  auto next_star_round = [&] {
+    const Micros deadline = c.now() + 2 * kSeconds;
+    while (c.now() < deadline) {
+      std::set<NodeId> asked;
+      for (const Message& m : c.Pending()) {
+        if (m.src == 0 && BodyAs<AppendEntries>(m)) asked.insert(m.dst);
+      }
+      if (asked.size() == 4) return true;
+      c.DropAll();
+      c.AdvanceBy(1 * kMs);
+    }
+    return false;
+  };
+  auto answered_by = [&](NodeId peer) {
+    c.Deliver(FromTo(0, peer));
+    c.Deliver(FromTo(peer, 0));
+  };
+  c.Put(0, kClient, "put-1", "k1", "v1");
+  ASSERT_TRUE(next_star_round()) << "put-1's append and resends, lost";
+  answered_by(chain.tail);  // the tail holds put-1; the head does not
+  c.DropAll();
+  c.Put(0, kClient, "put-2", "k2", "v2");
+  ASSERT_TRUE(PendingChainAppends(c, chain).empty()) << "held";
+  ASSERT_TRUE(next_star_round());
+  answered_by(chain.head);  // it holds both now: the stall is over
+  const std::vector<AppendEntries> sent = PendingChainAppends(c, chain);
+  ASSERT_EQ(sent.size(), 1u) << "put-2 down the chain, for the tail lacks it";
+  ASSERT_FALSE(sent[0].entries.empty());
+  EXPECT_EQ(sent[0].entries.front().mid, "put-2");
+  c.Drop([](const Message& m) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    return a && m.src == 0 && a->relay.empty();  // the rest of the round
+  });
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-2"); }, c.now() + 20 * kMs));
+  EXPECT_EQ(c.ReplyTo("put-2")->from, chain.tail);
+}
+
+// On a chain judged lossy a stall is most likely loss too: there a new put
+// still goes down the chain at once, with its own chance to get through,
+// rather than wait for the stall's next resend.
+TEST(ChainTest, NewPutStillGoesDownAStalledLossyChain) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  c.RunFor(100 * kMs);
+  auto chain_appends = [&] { return PendingChainAppends(c, chain); };
+  uint64_t received = 1;
+  for (int i = 1; i <= 30; ++i) {  // every other one lost on the way
+    PutNumber(c, i);
+    const std::vector<AppendEntries> sent = chain_appends();
+    ASSERT_EQ(sent.size(), 1u) << "put " << i;
+    c.DropAll();
+    if (i % 2 != 0) AcknowledgeAsTheTail(c, chain, sent[0], ++received);
+    c.AdvanceBy(6 * kMs);
+    c.DropAll();
+  }
+  PutNumber(c, 31);
+  ASSERT_GE(c.Drop([](const Message& m) { return m.src == 0; }), 1);
+  // Its append is taken as lost, and sent again: lost again.
+  const Micros deadline = c.now() + 3 * kSeconds;
+  while (chain_appends().empty()) {
+    ASSERT_LT(c.now(), deadline);
+    c.DropAll();
+    c.AdvanceBy(10 * kMs);
+  }
+  c.DropAll();
+  PutNumber(c, 32);
+  EXPECT_EQ(chain_appends().size(), 1u) << "at once, not with the resend";
+}
+
+// Where the chain is far behind (max_backlog_held), a new put's append is
+// also one more try at the backlog: it still goes during a stall.
+TEST(ChainTest, NewPutStillGoesDownAStalledChainFarBehind) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  c.Stabilize();
+  ASSERT_TRUE(Replied(c, "put-0"));
+  const int backlog =
+      static_cast<int>(c.replica(0).config().max_backlog_held) + 10;
+  for (int i = 1; i <= backlog; ++i) PutNumber(c, i);
+  // Everything is lost for 50 ms: the first append, and the stall's
+  // resends at 15 and 45 ms.
+  int chain_sends = 0;
+  for (int ms = 0; ms < 50; ++ms) {
+    chain_sends += static_cast<int>(PendingChainAppends(c, chain).size());
+    c.DropAll();
+    c.AdvanceBy(1 * kMs);
+  }
+  ASSERT_GE(chain_sends, 3);
+  PutNumber(c, backlog + 1);
+  EXPECT_EQ(PendingChainAppends(c, chain).size(), 1u)
+      << "at once, not with the resend";
+}
+
 // A stalled chain is asked again on its own schedule, each time for an
 // acknowledgement at once, which renews the lease as well as a lease round
 // would: a get that arrives meanwhile sends nothing of its own (reads.cc),
@@ -1002,11 +1188,7 @@ TEST(ChainTest, GetAddsNoLeaseRoundToAStalledChain) {
   auto from_zero = [](const Message& m) {
     return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
   };
-  c.Put(0, kClient, "put-2", "k2", "v2");
-  ASSERT_EQ(c.Drop(from_zero), 1) << "its append, lost";
-  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(from_zero).empty(); },
-                         c.now() + 100 * kMs));
-  ASSERT_EQ(c.Drop(from_zero), 1) << "sent again, lost again";
+  ASSERT_NO_FATAL_FAILURE(PutLostTwice(c, "put-2", "k2", "v2"));
   c.Get(0, kClient, "get-1", "k");
   EXPECT_TRUE(c.Pending(from_zero).empty()) << "no round of its own";
   ASSERT_TRUE(

@@ -120,6 +120,10 @@ struct ReplicaConfig {
   // datagram. A put whose entry would not fit alone is refused (fail).
   size_t max_entries_per_append = 64;
   size_t max_append_bytes = 56 * 1024;
+  // While the chain stalls, new puts wait for its resends instead of
+  // going down it on their own (HoldsNewPuts, leader.cc), unless it is
+  // judged lossy or more than this many entries behind our log.
+  size_t max_backlog_held = 128;
   // A (pre)candidate asks again, this often, the peers that have not
   // answered its round yet (SendVoteRequests; less often when cut off).
   Micros vote_resend_interval = 250 * kMillis;
@@ -339,6 +343,8 @@ class Replica {
   // Puts per batch to each follower off the chain, as loss says.
   int LazyEveryPuts() const;
   void SendHeldPuts(Micros now);
+  // Whether new puts wait for a stalled chain's resends (leader.cc).
+  bool HoldsNewPuts() const;
   void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
   // Whether the star rounds of a stall say we are cut off from a majority.

@@ -320,11 +320,11 @@ void Replica::SendHeldPuts(Micros now) {
 // behind (a backlog after a partition or an election), each put's append
 // is also one more try at the backlog: held there, a cluster with exactly
 // a quorum alive at 39% drops caught up too slowly to answer a put within
-// 8 s (fuzz seed 2063050). How far is max_backlog_held: two appends' worth.
-// One append's worth stalled CI-block seed 35374 and eight 2063050 again,
-// both with exactly a quorum alive at 39-40% drops, the class whose
-// elections need every survivor's grant, which any change of timing moves
-// around (simulator/README.md, item 16).
+// 8 s (fuzz seed 2063050). "Far" is max_backlog_held, two appends' worth:
+// one append's worth stalled CI-block seed 35374, and eight stalled 2063050
+// again, both with exactly a quorum alive at 39-40% drops, the class whose
+// elections need every survivor's grant and whose failing seeds move with
+// any change of timing (simulator/README.md, item 16).
 bool Replica::HoldsNewPuts() const {
   if (chain_wait_.attempts == 0 || ChainIsLossy()) return false;
   const LogIndex last = log_.last_index();

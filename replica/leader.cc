@@ -105,6 +105,14 @@ bool Replica::InChain(NodeId peer) const {
   return std::find(chain_.begin(), chain_.end(), peer) != chain_.end();
 }
 
+LogIndex Replica::ChainMatchIndex() const {
+  LogIndex held_by_all = log_.last_index();
+  for (NodeId peer : chain_) {
+    held_by_all = std::min(held_by_all, progress_.at(peer).match_index);
+  }
+  return held_by_all;
+}
+
 bool Replica::Silent(NodeId peer) const {
   // Never one that owes us news of puts it answers: the takeover of its
   // clients (answers.cc) must come from its silence, not from ours.
@@ -327,12 +335,7 @@ void Replica::SendHeldPuts(Micros now) {
 // any change of timing (simulator/README.md, item 16).
 bool Replica::HoldsNewPuts() const {
   if (chain_wait_.attempts == 0 || ChainIsLossy()) return false;
-  const LogIndex last = log_.last_index();
-  LogIndex held_by_all = last;
-  for (NodeId peer : chain_) {
-    held_by_all = std::min(held_by_all, progress_.at(peer).match_index);
-  }
-  return last - held_by_all <= config_.max_backlog_held;
+  return log_.last_index() - ChainMatchIndex() <= config_.max_backlog_held;
 }
 
 void Replica::SendNewPuts(Micros now) {
@@ -570,18 +573,12 @@ void Replica::HandleAppendReply(NodeId from, const AppendReply& reply,
     p.repairing = false;
     p.match_index = std::max(p.match_index, std::min(reply.match_index, last));
     p.next_index = std::max(p.next_index, p.match_index + 1);
-    bool chain_has_it = chain_wait_.through != 0;
-    for (NodeId peer : chain_) {
-      chain_has_it =
-          chain_has_it && progress_[peer].match_index >= chain_wait_.through;
+    const LogIndex chain_match = ChainMatchIndex();
+    if (chain_wait_.through != 0 && chain_match >= chain_wait_.through) {
+      chain_wait_ = ChainWait();
     }
-    if (chain_has_it) chain_wait_ = ChainWait();
     const bool in_chain = InChain(from);
-    bool chain_lacks = false;
-    for (NodeId peer : chain_) {
-      chain_lacks = chain_lacks || progress_[peer].match_index < last;
-    }
-    if (in_chain && chain_wait_.through == 0 && chain_lacks) {
+    if (in_chain && chain_wait_.through == 0 && chain_match < last) {
       // The chain holds all it was sent, but our log runs further (an
       // append carries at most max_entries_per_append, a new leader may
       // owe many, and puts that came while the chain stalled went only

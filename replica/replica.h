@@ -329,6 +329,9 @@ class Replica {
   bool Busy(Micros now) const;
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
   bool InChain(NodeId peer) const;
+  // Every member of the chain is known to hold our log through here (all
+  // of it when there is no chain).
+  LogIndex ChainMatchIndex() const;
   bool Silent(NodeId peer) const;
   // Off the chain and not silent: takes its turn for lazy batches.
   bool GetsLazyBatches(NodeId peer) const;

@@ -1173,6 +1173,69 @@ TEST(ChainTest, NewPutStillGoesDownAStalledChainFarBehind) {
       << "at once, not with the resend";
 }
 
+// A deferring tail answers every ack_delay or so for all it has by then,
+// and a put sent meanwhile is not among it. Such an acknowledgement ends
+// no stall, but the appends it covers are no longer overdue: the chain is
+// sent again only once the oldest append it does not cover is, twice
+// ack_delay (plus stall_slack) after that one went. Counted from the
+// oldest append of all, the leader would resend while puts flow and the
+// tail answers as it should.
+TEST(ChainTest, PartialAcknowledgementPutsOffTheStall) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
+  c.RunFor(100 * kMs);
+  ASSERT_TRUE(Replied(c, "put-0"));
+  // One append lost and sent again: from then on the tail may defer.
+  PutNumber(c, 1);
+  c.DropAll();
+  ASSERT_TRUE(c.RunUntil([&] { return !PendingChainAppends(c, chain).empty(); },
+                         c.now() + 100 * kMs));
+  AcknowledgeAsTheTail(c, chain, PendingChainAppends(c, chain).back(), 2);
+  c.DropAll();
+  // Puts every 100 ms; every fourth one, the tail's answer for all but it.
+  const ReplicaConfig& config = c.replica(0).config();
+  std::vector<AppendEntries> sent;
+  Micros oldest_uncovered = -1;
+  uint64_t received = 2;
+  for (int i = 2; i <= 16; ++i) {
+    PutNumber(c, i);
+    std::vector<AppendEntries> appends = PendingChainAppends(c, chain);
+    ASSERT_EQ(appends.size(), 1u) << "put " << i;
+    ASSERT_GT(appends[0].ack_delay, 0) << "deferred";
+    sent.push_back(appends[0]);
+    if (i % 4 == 1) {
+      const AppendEntries& covered = sent[sent.size() - 2];
+      AppendReply ack;
+      ack.term = c.replica(0).term();
+      ack.success = true;
+      ack.match_index = covered.prev_index + covered.entries.size();
+      ack.sent_at = covered.sent_at;
+      ack.via = {chain.head};
+      ack.via_match = ack.match_index;
+      ack.chain_received = received += 4;
+      c.Inject(chain.tail, 0, ack, /*leader=*/0);
+      oldest_uncovered = sent.back().sent_at;
+    }
+    c.DropAll();
+    c.AdvanceBy(100 * kMs);
+    EXPECT_TRUE(PendingChainAppends(c, chain).empty())
+        << "no resend after put " << i;
+    c.DropAll();
+  }
+  ASSERT_GE(oldest_uncovered, 0);
+  const Micros overdue =
+      oldest_uncovered + 2 * config.ack_delay + config.stall_slack;
+  c.AdvanceTo(overdue - 1);
+  EXPECT_TRUE(PendingChainAppends(c, chain).empty()) << "not yet";
+  c.DropAll();
+  c.AdvanceTo(overdue);
+  std::vector<AppendEntries> resend = PendingChainAppends(c, chain);
+  ASSERT_EQ(resend.size(), 1u) << "sent again once that one is overdue";
+  EXPECT_EQ(resend[0].ack_delay, 0) << "answered at once";
+  EXPECT_EQ(resend[0].prev_index + resend[0].entries.size(),
+            c.replica(0).log().last_index());
+}
+
 // A stalled chain is asked again on its own schedule, each time for an
 // acknowledgement at once, which renews the lease as well as a lease round
 // would: a get that arrives meanwhile sends nothing of its own (reads.cc),

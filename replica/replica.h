@@ -268,6 +268,13 @@ class Replica {
     Micros deadline = kNever;   // when it counts as lost
     int attempts = 0;           // resends so far
     Micros first_star_at = -1;  // the first ask of every follower alone
+    // Each chain append sent before the stall, oldest first: how far it
+    // ran and when it counts as lost (AcknowledgedInPart).
+    struct Unacknowledged {
+      LogIndex through;
+      Micros lost_at;
+    };
+    std::deque<Unacknowledged> sent;
   };
 
   // How to send one AppendEntries (SendAppend).
@@ -348,6 +355,7 @@ class Replica {
   void SendHeldPuts(Micros now);
   // Whether new puts wait for a stalled chain's resends (leader.cc).
   bool HoldsNewPuts() const;
+  void AcknowledgedInPart(LogIndex chain_match);
   void SendNewPuts(Micros now);
   void CheckChainStall(Micros now);
   // Whether the star rounds of a stall say we are cut off from a majority.

@@ -486,19 +486,27 @@ std::vector<AppendEntries> PendingChainAppends(const TestCluster& c,
 }
 
 // The tail's acknowledgement of `sent` (an append down 0's chain), having
-// received `received` chain appends in the term, as the leader gets it.
-void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
-                          const AppendEntries& sent, uint64_t received) {
-  const LogIndex last = c.replica(0).log().last_index();
+// received `received` chain appends in the term and, with the head, holding
+// 0's log through `through`, as the leader gets it.
+void AcknowledgeAsTheTailThrough(TestCluster& c, const Chain& chain,
+                                 const AppendEntries& sent, uint64_t received,
+                                 LogIndex through) {
   AppendReply ack;
   ack.term = c.replica(0).term();
   ack.success = true;
-  ack.match_index = last;
+  ack.match_index = through;
   ack.sent_at = sent.sent_at;
   ack.via = {chain.head};
-  ack.via_match = last;
+  ack.via_match = through;
   ack.chain_received = received;
   c.Inject(chain.tail, 0, ack, /*leader=*/0);
+}
+
+// The same, holding all of 0's log.
+void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
+                          const AppendEntries& sent, uint64_t received) {
+  AcknowledgeAsTheTailThrough(c, chain, sent, received,
+                              c.replica(0).log().last_index());
 }
 
 // Forty puts to 0, 6 ms apart; of the appends they send down the chain, the
@@ -1205,15 +1213,9 @@ TEST(ChainTest, PartialAcknowledgementPutsOffTheStall) {
     sent.push_back(appends[0]);
     if (i % 4 == 1) {
       const AppendEntries& covered = sent[sent.size() - 2];
-      AppendReply ack;
-      ack.term = c.replica(0).term();
-      ack.success = true;
-      ack.match_index = covered.prev_index + covered.entries.size();
-      ack.sent_at = covered.sent_at;
-      ack.via = {chain.head};
-      ack.via_match = ack.match_index;
-      ack.chain_received = received += 4;
-      c.Inject(chain.tail, 0, ack, /*leader=*/0);
+      received += 4;
+      AcknowledgeAsTheTailThrough(c, chain, covered, received,
+                                  covered.prev_index + covered.entries.size());
       oldest_uncovered = sent.back().sent_at;
     }
     c.DropAll();

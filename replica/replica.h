@@ -65,6 +65,15 @@ struct ReplicaConfig {
   // after every put instead of every third.
   int lazy_every_puts_lossy = 2;
   int lossy_delivery_percent = 60;
+  // Once a follower has been silent for crash_silence, longer than any
+  // partition we expect to heal (as answer_takeover), it has crashed: here
+  // leaders die. While appends are being lost, each put then goes at once
+  // to a follower off the chain as well (a batch every
+  // lazy_every_puts_after_crash puts), so that a put whose chain append is
+  // lost is still held by a second replica if we die before the next put's
+  // append carries it again (SeenACrash, leader.cc).
+  int lazy_every_puts_after_crash = 1;
+  Micros crash_silence = 6000 * kMillis;
   Micros lazy_batch_delay = 5 * kMillis;
   // There, too, each such batch goes on from its follower to the chain's
   // tail: a detour, a second route by which the put reaches a majority
@@ -351,7 +360,9 @@ class Replica {
   bool ChainIsLossy() const;
   bool SendsDetours(size_t lazy_followers) const;
   // Puts per batch to each follower off the chain, as loss says.
-  int LazyEveryPuts() const;
+  int LazyEveryPuts(Micros now) const;
+  bool LosingAppends(Micros now) const;
+  bool SeenACrash(Micros now) const;
   void SendHeldPuts(Micros now);
   // Whether new puts wait for a stalled chain's resends (leader.cc).
   bool HoldsNewPuts() const;

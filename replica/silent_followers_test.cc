@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "replica/replica.h"
 #include "replica/testing/test_cluster.h"
@@ -105,7 +106,9 @@ TEST(SilentFollowersTest, KilledLeaderIsSentNothingOnceSilent) {
   EXPECT_GT(driver.Run(3 * kSeconds, 0, dead), 0) << "asked before judged";
   EXPECT_EQ(driver.Run(3 * kSeconds, 0, dead), 0);
   // The live follower off the chain gets what it did before the kill: a
-  // batch every lazy_every_puts puts, not the dead one's share on top.
+  // batch every lazy_every_puts puts, not the dead one's share on top. Nor
+  // one with every put once 0 has been silent for crash_silence: no append
+  // is lost here, and a crash alone changes nothing (SeenACrash).
   const int every = c.replica(leader).config().lazy_every_puts;
   ASSERT_EQ(every, 6);
   int batches_to_live = 0;
@@ -119,6 +122,70 @@ TEST(SilentFollowersTest, KilledLeaderIsSentNothingOnceSilent) {
   }
   EXPECT_GE(batches_to_live, 30 / every - 1);  // 30 puts in each 3 s
   EXPECT_LE(batches_to_live, 30 / every + 1);
+}
+
+// Silent for longer than a partition lasts, the killed leader has crashed
+// (SeenACrash): while chain appends are being lost, each put then goes at
+// once to the live follower off the chain as well, where before it got a
+// batch every lazy_every_puts puts.
+TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
+  TestCluster c = FiveReplicas();
+  const NodeId leader = KillZeroAndElect(c);
+  ASSERT_NE(leader, kNoNode);
+  const Micros elected = c.now();
+  const ReplicaConfig& config = c.replica(leader).config();
+  ASSERT_EQ(config.lazy_every_puts, 6);
+  ASSERT_EQ(config.lazy_every_puts_after_crash, 1);
+  ASSERT_EQ(config.crash_silence, 6 * kSeconds);
+  // 0 is dead, and a chain append is lost every 2 s, well within
+  // loss_memory of the one before.
+  Micros last_loss = -1;
+  const Filter lost = [&](const Message& m) {
+    if (Touches(m, 0)) return true;
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (!a || m.src != leader || a->relay.empty() || a->entries.empty()) {
+      return false;
+    }
+    if (last_loss >= 0 && c.now() - last_loss < 2 * kSeconds) return false;
+    last_loss = c.now();
+    return true;
+  };
+  Driver driver(c, leader);
+  driver.Run(100 * kMs, 0, lost);
+  // The chain is the head and tail of the leader's chain appends; the live
+  // follower off it is the other one.
+  std::vector<NodeId> chain;
+  for (const auto& e : c.delivered()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(e.message);
+    if (a && e.message.src == leader && !a->relay.empty()) {
+      chain = {e.message.dst, a->relay.back()};
+    }
+  }
+  ASSERT_EQ(chain.size(), 2u);
+  NodeId off = kNoNode;
+  for (NodeId id = 1; id <= 4; ++id) {
+    if (id != leader && id != chain[0] && id != chain[1]) off = id;
+  }
+  ASSERT_NE(off, kNoNode);
+  // What the leader sends it (none of it is lost).
+  auto batches = [&] {
+    return c.CountDelivered([&](const Message& m) {
+      const AppendEntries* a = BodyAs<AppendEntries>(m);
+      return a && m.src == leader && m.dst == off && !a->entries.empty();
+    });
+  };
+  // Before crash_silence: a batch every lazy_every_puts puts at most.
+  int start = batches();
+  driver.Run(5 * kSeconds, 0, lost);
+  EXPECT_LE(batches() - start, 50 / 6 + 2) << "of 50 puts";
+  ASSERT_GT(last_loss, elected) << "appends were lost";
+  driver.Run(elected + config.crash_silence - c.now(), 0, lost);
+  // After: one with every put but those that come while the chain stalls
+  // (from twice ack_delay after each loss until the resend is answered).
+  start = batches();
+  driver.Run(3 * kSeconds, 0, lost);
+  EXPECT_GE(batches() - start, 18) << "of 30 puts";
+  EXPECT_LE(batches() - start, 31);
 }
 
 // 0 killed, a successor leading, and puts driven until 0 is taken for

@@ -40,7 +40,13 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
   // (reads.cc). One renewal round at a time serves every waiting get.
   awaiting_lease_.push_back(
       PendingRequest{client, get.mid, true, get.key, "", now});
-  if (!lease) MaybeRenewLease(now);
+  if (!lease) {
+    MaybeRenewLease(now);
+  } else if (SeenACrash(now) && LosingAppends(now)) {
+    // Its key's put waits for the answerer's deferred acknowledgement; with
+    // leaders dying here, so could this get, at our death.
+    AskAnswererOfKey(get.key, now);
+  }
 }
 
 void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {

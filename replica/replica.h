@@ -389,6 +389,9 @@ class Replica {
   std::map<NodeId, Micros> TakeoverTimes() const;
   LogIndex ConfirmedThrough() const;
   bool KeyUnconfirmed(const std::string& key) const;
+  // Asks the answerer of the key's latest put not known to be answered for
+  // an acknowledgement at once.
+  void AskAnswererOfKey(const std::string& key, Micros now);
   NodeId AnswererForNewPut(const std::string& key) const;
 
   // reads.cc

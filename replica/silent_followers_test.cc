@@ -16,6 +16,7 @@ namespace stepwise {
 namespace {
 
 using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::CapturedReply;
 using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 
@@ -124,6 +125,23 @@ TEST(SilentFollowersTest, KilledLeaderIsSentNothingOnceSilent) {
   EXPECT_LE(batches_to_live, 30 / every + 1);
 }
 
+// Everything to or from 0, dead, and a chain append of `leader` every 2 s
+// (appends being lost, each well within loss_memory of the one before);
+// `last_loss` is when the last one was.
+Filter DeadZeroAndChainLosses(TestCluster& c, NodeId leader,
+                              Micros& last_loss) {
+  return [&c, leader, &last_loss](const Message& m) {
+    if (Touches(m, 0)) return true;
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (!a || m.src != leader || a->relay.empty() || a->entries.empty()) {
+      return false;
+    }
+    if (last_loss >= 0 && c.now() - last_loss < 2 * kSeconds) return false;
+    last_loss = c.now();
+    return true;
+  };
+}
+
 // Silent for longer than a partition lasts, the killed leader has crashed
 // (SeenACrash): while chain appends are being lost, each put then goes at
 // once to the live follower off the chain as well, where before it got a
@@ -137,19 +155,8 @@ TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
   ASSERT_EQ(config.lazy_every_puts, 6);
   ASSERT_EQ(config.lazy_every_puts_after_crash, 1);
   ASSERT_EQ(config.crash_silence, 6 * kSeconds);
-  // 0 is dead, and a chain append is lost every 2 s, well within
-  // loss_memory of the one before.
   Micros last_loss = -1;
-  const Filter lost = [&](const Message& m) {
-    if (Touches(m, 0)) return true;
-    const AppendEntries* a = BodyAs<AppendEntries>(m);
-    if (!a || m.src != leader || a->relay.empty() || a->entries.empty()) {
-      return false;
-    }
-    if (last_loss >= 0 && c.now() - last_loss < 2 * kSeconds) return false;
-    last_loss = c.now();
-    return true;
-  };
+  const Filter lost = DeadZeroAndChainLosses(c, leader, last_loss);
   Driver driver(c, leader);
   driver.Run(100 * kMs, 0, lost);
   // The chain is the head and tail of the leader's chain appends; the live
@@ -186,6 +193,48 @@ TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
   driver.Run(3 * kSeconds, 0, lost);
   EXPECT_GE(batches() - start, 18) << "of 30 puts";
   EXPECT_LE(batches() - start, 31);
+}
+
+// After a crash, a get on a key whose put is not known to be answered yet
+// asks that put's answerer at once (AskAnswererOfKey), instead of waiting
+// for its deferred acknowledgement, by when the next leader to die may
+// have taken the get along.
+TEST(SilentFollowersTest, AfterACrashAGetAsksItsPutsAnswererAtOnce) {
+  TestCluster c = FiveReplicas();
+  const NodeId leader = KillZeroAndElect(c);
+  ASSERT_NE(leader, kNoNode);
+  const Micros elected = c.now();
+  Micros last_loss = -1;
+  const Filter lost = DeadZeroAndChainLosses(c, leader, last_loss);
+  const Filter dead = ToOrFromZero;
+  // A put that the chain's tail answers, then a get on its key, each
+  // delivered hop by hop with no time passing: the tail's acknowledgement
+  // stays deferred.
+  auto get_answered_at_once = [&](const std::string& n) {
+    c.Put(leader, kClient, "put-" + n, "key-" + n, "v-" + n);
+    for (int hop = 0; hop < 3; ++hop) {
+      c.Drop(dead);
+      c.DeliverAll();
+    }
+    EXPECT_NE(c.ReplyTo("put-" + n), nullptr) << n;
+    c.Get(leader, kClient, "get-" + n, "key-" + n);
+    for (int hop = 0; hop < 3; ++hop) {
+      c.Drop(dead);
+      c.DeliverAll();
+    }
+    const CapturedReply* reply = c.ReplyTo("get-" + n);
+    if (reply == nullptr) return false;
+    EXPECT_EQ(reply->reply.value, "v-" + n);
+    return true;
+  };
+  Driver driver(c, leader);
+  driver.Run(3 * kSeconds, 0, lost);
+  ASSERT_GT(last_loss, elected) << "appends were lost";
+  EXPECT_FALSE(get_answered_at_once("before")) << "waits for the ack";
+  driver.Run(
+      elected + c.replica(leader).config().crash_silence + 500 * kMs - c.now(),
+      0, lost);
+  EXPECT_TRUE(get_answered_at_once("after"));
 }
 
 // 0 killed, a successor leading, and puts driven until 0 is taken for

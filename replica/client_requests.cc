@@ -43,8 +43,10 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
   if (!lease) {
     MaybeRenewLease(now);
   } else if (SeenACrash(now) && LosingAppends(now)) {
-    // Its key's put waits for the answerer's deferred acknowledgement; with
-    // leaders dying here, so could this get, at our death.
+    // The lease holds, so the get waits for its key's put to be known
+    // answered, which the answerer's deferred acknowledgement would tell us
+    // up to ack_delay from now; with leaders dying here, we may not live
+    // that long.
     AskAnswererOfKey(get.key, now);
   }
 }

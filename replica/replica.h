@@ -71,7 +71,9 @@ struct ReplicaConfig {
   // to a follower off the chain as well (a batch every
   // lazy_every_puts_after_crash puts), so that a put whose chain append is
   // lost is still held by a second replica if we die before the next put's
-  // append carries it again (SeenACrash, leader.cc).
+  // append carries it again (SeenACrash, leader.cc); and a get that waits
+  // for its key's put to be known answered asks that put's answerer at once
+  // (AskAnswererOfKey, answers.cc).
   int lazy_every_puts_after_crash = 1;
   Micros crash_silence = 6000 * kMillis;
   Micros lazy_batch_delay = 5 * kMillis;

@@ -172,19 +172,6 @@ LogIndex Replica::ConfirmedThrough() const {
                               : unconfirmed_.begin()->first - 1;
 }
 
-void Replica::AskAnswererOfKey(const std::string& key, Micros now) {
-  // The latest put to the key not known to be answered: its answerer
-  // answers in log order, so its reply (commit) confirms the older ones.
-  for (auto it = unconfirmed_.rbegin(); it != unconfirmed_.rend(); ++it) {
-    if (log_.at(it->first).key != key) continue;
-    const NodeId answerer = AnswererOf(it->first);
-    if (answerer != config_.id && IsPeer(answerer)) {
-      SendAppend(answerer, now, SendOptions{true, false, 0});
-    }
-    return;
-  }
-}
-
 bool Replica::KeyUnconfirmed(const std::string& key) const {
   for (const auto& [index, since] : unconfirmed_) {
     if (log_.at(index).key == key) return true;

@@ -40,15 +40,7 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
   // (reads.cc). One renewal round at a time serves every waiting get.
   awaiting_lease_.push_back(
       PendingRequest{client, get.mid, true, get.key, "", now});
-  if (!lease) {
-    MaybeRenewLease(now);
-  } else if (SeenACrash(now) && LosingAppends(now)) {
-    // The lease holds, so the get waits for its key's put to be known
-    // answered, which the answerer's deferred acknowledgement would tell us
-    // up to ack_delay from now; with leaders dying here, we may not live
-    // that long.
-    AskAnswererOfKey(get.key, now);
-  }
+  if (!lease) MaybeRenewLease(now);
 }
 
 void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {

@@ -251,6 +251,7 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
       // commit) and answers, which starts its repair. It is alive: if we
       // took it for silent (leader.cc), no longer.
       progress_[from].asks_unanswered = 0;
+      progress_[from].first_unanswered_ask_at = -1;
       SendAppend(from, now, SendOptions{true, false, 0});
     } else if (!log_ok) {
       Send(from, VoteReply{term_, false, request.pre_vote, true});

@@ -127,6 +127,7 @@ bool Replica::GetsLazyBatches(NodeId peer) const {
 void Replica::NoteAsked(NodeId peer, Micros now) {
   FollowerProgress& p = progress_[peer];
   if (p.counted_ask_at >= 0 && now - p.counted_ask_at < kAskSpacing) return;
+  if (p.asks_unanswered == 0) p.first_unanswered_ask_at = now;
   ++p.asks_unanswered;
   p.counted_ask_at = now;
 }
@@ -323,15 +324,16 @@ int Replica::LazyEveryPuts(Micros now) const {
 // the lossy course configs cannot all afford, and nothing tells a leader
 // that it is about to die. But one crash is a sign of more (advanced-2
 // kills two leaders, 8 s apart). A follower off the chain taken for
-// silent, and silent for crash_silence since it last spoke or since we
-// lead, has crashed: a partition heals sooner (answer_takeover bets on as
-// much).
+// silent that has left our asks unanswered for crash_silence has crashed:
+// a partition heals sooner (answer_takeover bets on as much). Counted from
+// the first ask it left unanswered, not from when we last heard it: a
+// follower off the chain answers only when asked, and one quiet for a
+// while and then cut off by a partition would look crashed too soon.
 bool Replica::SeenACrash(Micros now) const {
   for (NodeId peer : config_.peers) {
     if (!Silent(peer)) continue;
-    const Micros silent_since =
-        std::max(progress_.at(peer).last_heard, led_since_);
-    if (now - silent_since >= config_.crash_silence) return true;
+    const Micros asked_since = progress_.at(peer).first_unanswered_ask_at;
+    if (now - asked_since >= config_.crash_silence) return true;
   }
   return false;
 }
@@ -564,6 +566,7 @@ void Replica::Heard(NodeId peer, Micros sent_at, Micros now) {
   p.stalls = 0;
   p.asks_unanswered = 0;
   p.counted_ask_at = -1;
+  p.first_unanswered_ask_at = -1;
   if (p.next_keepalive == kNever) {
     p.next_keepalive = now + KeepaliveInterval(peer, now);
   }

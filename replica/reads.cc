@@ -20,9 +20,7 @@
 // One more condition, for the harness's clients rather than for Raft: a get
 // on a key whose latest put is not known to have been answered waits until
 // it is (answers.cc). Its answerer may already have told the client "ok"
-// while our state machine lags, or not yet, while ours has the value. The
-// answerer's deferred acknowledgement tells us; once a crash has been seen
-// (SeenACrash, leader.cc), the get asks it for one at once.
+// while our state machine lags, or not yet, while ours has the value.
 //
 // Acknowledgements come with puts, and while the lease is out a get asks
 // for one round down the chain (then, on a chain longer than two, of every
@@ -97,9 +95,7 @@ Micros Replica::NextLeaseRound() const {
   Micros retry = std::min(config_.stall_slack << lease_rounds_,
                           config_.election_timeout_min / 4);
   // Not before the lease runs out: gets that wait while it holds wait for
-  // their key's put to be known answered (answers.cc), which only that
-  // put's answerer can tell; after a crash they ask it at once
-  // (AskAnswererOfKey, client_requests.cc).
+  // their key's put (answers.cc), which no round would hasten.
   return std::max(lease_round_at_ + retry, LeaseExpiry());
 }
 

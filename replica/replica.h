@@ -65,15 +65,13 @@ struct ReplicaConfig {
   // after every put instead of every third.
   int lazy_every_puts_lossy = 2;
   int lossy_delivery_percent = 60;
-  // Once a follower has been silent for crash_silence, longer than any
-  // partition we expect to heal (as answer_takeover), it has crashed: here
-  // leaders die. While appends are being lost, each put then goes at once
-  // to a follower off the chain as well (a batch every
-  // lazy_every_puts_after_crash puts), so that a put whose chain append is
-  // lost is still held by a second replica if we die before the next put's
-  // append carries it again (SeenACrash, leader.cc); and a get that waits
-  // for its key's put to be known answered asks that put's answerer at once
-  // (AskAnswererOfKey, answers.cc).
+  // Once a follower off the chain has left our asks unanswered for
+  // crash_silence, longer than any partition we expect to heal (as
+  // answer_takeover), it has crashed: here leaders die. While appends are
+  // being lost, each put then goes at once to a follower off the chain as
+  // well (a batch every lazy_every_puts_after_crash puts), so that a put
+  // whose chain append is lost is still held by a second replica if we die
+  // before the next put's append carries it again (SeenACrash, leader.cc).
   int lazy_every_puts_after_crash = 1;
   Micros crash_silence = 6000 * kMillis;
   Micros lazy_batch_delay = 5 * kMillis;
@@ -255,6 +253,7 @@ class Replica {
     // campaign reaches us.
     int asks_unanswered = 0;
     Micros counted_ask_at = -1;
+    Micros first_unanswered_ask_at = -1;  // the first of those asks
     // Of the current stall's star rounds (CheckChainStall): how many asked
     // it for an answer, and how many it answered (LooksCutOff).
     int star_asked = 0;
@@ -391,9 +390,6 @@ class Replica {
   std::map<NodeId, Micros> TakeoverTimes() const;
   LogIndex ConfirmedThrough() const;
   bool KeyUnconfirmed(const std::string& key) const;
-  // Asks the answerer of the key's latest put not known to be answered for
-  // an acknowledgement at once.
-  void AskAnswererOfKey(const std::string& key, Micros now);
   NodeId AnswererForNewPut(const std::string& key) const;
 
   // reads.cc

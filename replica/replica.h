@@ -360,7 +360,7 @@ class Replica {
   // it get a batch after more puts, and their batches are detours.
   bool ChainIsLossy() const;
   bool SendsDetours(size_t lazy_followers) const;
-  // Puts per batch to each follower off the chain, as loss says.
+  // Puts per batch to each follower off the chain, as loss and crashes say.
   int LazyEveryPuts(Micros now) const;
   bool LosingAppends(Micros now) const;
   bool SeenACrash(Micros now) const;

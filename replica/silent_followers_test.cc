@@ -146,6 +146,31 @@ Filter DeadZeroAndChainLosses(TestCluster& c, NodeId leader,
   return [losses](const Message& m) { return Touches(m, 0) || losses(m); };
 }
 
+// The followers of `leader` that none of its chain appends delivered so far
+// went to or through.
+std::vector<NodeId> OffTheChain(const TestCluster& c, NodeId leader) {
+  std::vector<NodeId> off;
+  for (NodeId id = 0; id < c.size(); ++id) {
+    if (id != leader) off.push_back(id);
+  }
+  for (const auto& e : c.delivered()) {
+    const AppendEntries* a = BodyAs<AppendEntries>(e.message);
+    if (a && e.message.src == leader && !a->relay.empty()) {
+      std::erase(off, e.message.dst);
+      std::erase(off, a->relay.back());
+    }
+  }
+  return off;
+}
+
+// The appends with entries `leader` delivered to `id` so far.
+int BatchesDelivered(const TestCluster& c, NodeId leader, NodeId id) {
+  return c.CountDelivered([&](const Message& m) {
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    return a && m.src == leader && m.dst == id && !a->entries.empty();
+  });
+}
+
 // Silent for longer than a partition lasts, the killed leader has crashed
 // (SeenACrash): while chain appends are being lost, each put then goes at
 // once to the live follower off the chain as well, where before it got a
@@ -163,28 +188,13 @@ TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
   const Filter lost = DeadZeroAndChainLosses(c, leader, last_loss);
   Driver driver(c, leader);
   driver.Run(100 * kMs, 0, lost);
-  // The chain is the head and tail of the leader's chain appends; the live
-  // follower off it is the other one.
-  std::vector<NodeId> chain;
-  for (const auto& e : c.delivered()) {
-    const AppendEntries* a = BodyAs<AppendEntries>(e.message);
-    if (a && e.message.src == leader && !a->relay.empty()) {
-      chain = {e.message.dst, a->relay.back()};
-    }
-  }
-  ASSERT_EQ(chain.size(), 2u);
-  NodeId off = kNoNode;
-  for (NodeId id = 1; id <= 4; ++id) {
-    if (id != leader && id != chain[0] && id != chain[1]) off = id;
-  }
-  ASSERT_NE(off, kNoNode);
+  // The live follower off the chain; 0, dead, is the other.
+  std::vector<NodeId> off_the_chain = OffTheChain(c, leader);
+  std::erase(off_the_chain, 0);
+  ASSERT_EQ(off_the_chain.size(), 1u);
+  const NodeId off = off_the_chain[0];
   // What the leader sends it (none of it is lost).
-  auto batches = [&] {
-    return c.CountDelivered([&](const Message& m) {
-      const AppendEntries* a = BodyAs<AppendEntries>(m);
-      return a && m.src == leader && m.dst == off && !a->entries.empty();
-    });
-  };
+  auto batches = [&] { return BatchesDelivered(c, leader, off); };
   // Before crash_silence: a batch every lazy_every_puts puts at most.
   int start = batches();
   driver.Run(5 * kSeconds, 0, lost);
@@ -212,14 +222,7 @@ TEST(SilentFollowersTest, QuietFollowerCutOffIsNotTakenForCrashedAtOnce) {
   driver.Run(7 * kSeconds, 1, losses);
   // The two followers off the chain: neither was asked anything, so
   // neither said anything since the first seconds.
-  std::vector<NodeId> off = {1, 2, 3, 4};
-  for (const auto& e : c.delivered()) {
-    const AppendEntries* a = BodyAs<AppendEntries>(e.message);
-    if (a && e.message.src == 0 && !a->relay.empty()) {
-      std::erase(off, e.message.dst);
-      std::erase(off, a->relay.back());
-    }
-  }
+  const std::vector<NodeId> off = OffTheChain(c, 0);
   ASSERT_EQ(off.size(), 2u);
   const NodeId cut = off[0];
   const NodeId other = off[1];
@@ -241,12 +244,7 @@ TEST(SilentFollowersTest, QuietFollowerCutOffIsNotTakenForCrashedAtOnce) {
   };
   driver.Run(2 * kSeconds, cut, cut_off);
   ASSERT_GT(first_ask, cut_at) << "the star round asked it";
-  auto batches_to = [&](NodeId id) {
-    return c.CountDelivered([&](const Message& m) {
-      const AppendEntries* a = BodyAs<AppendEntries>(m);
-      return a && m.src == 0 && m.dst == id && !a->entries.empty();
-    });
-  };
+  auto batches_to = [&](NodeId id) { return BatchesDelivered(c, 0, id); };
   driver.Run(first_ask + 3500 * kMs - c.now(), cut, cut_off);
   // Taken for silent by now (sent nothing), but not for crashed: the
   // other follower off the chain still gets a batch every lazy_every_puts

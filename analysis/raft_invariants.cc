@@ -11,6 +11,10 @@ namespace {
 
 std::string Describe(const LogEntry& entry) {
   if (entry.is_noop()) return absl::StrCat("{term ", entry.term, ", no-op}");
+  if (entry.is_get) {
+    return absl::StrCat("{term ", entry.term, ", get ", entry.key, ", mid ",
+                        entry.mid, " from ", FormatNodeId(entry.client), "}");
+  }
   return absl::StrCat("{term ", entry.term, ", put ", entry.key, "=",
                       entry.value, ", mid ", entry.mid, " from ",
                       FormatNodeId(entry.client), "}");

@@ -1,4 +1,5 @@
-// Which replica answers a put's client, and knowing that it did.
+// Which replica answers a put's client, and knowing that it did. A get put
+// in the log (reads.cc) is answered the same way, with its value.
 //
 // Every put entry has one answerer, chosen by the leader that appended it:
 // the tail of its chain (leader.cc), which is the first to know the entry
@@ -14,17 +15,18 @@
 // The leader must also know when a put was answered. A get must not return
 // a value that its client was not yet told is stored (the harness checks
 // each get against the last put answered ok), nor miss one it was told
-// about; so a get on a key with a put not known to be answered waits
-// (reads.cc). A follower's reply carries its commit index: every entry it
-// answers up to there is answered. If an answerer stays silent for
-// answer_takeover, the leader answers in its place. That is a duplicate if
+// about; so a get on a key with a put not known to be answered goes
+// through the log (reads.cc). A follower's reply carries its commit index:
+// every entry it answers up to there is answered. If an answerer stays silent
+// for answer_takeover, the leader answers in its place. That is a duplicate if
 // the answerer had answered and was then cut off before telling anyone,
 // which is why the wait is longer than a partition is expected to last: an
 // unanswered put whose value a later get returns would fail the run.
 //
-// The puts to one key are answered in log order, or a client would expect
-// the older value: a new put goes to the answerer of an earlier put to its
-// key that is not known to be answered yet (AnswererForNewPut).
+// The puts and gets of one key are answered in log order, or a client would
+// expect the older value: a new entry goes to the answerer of an earlier
+// entry of its key that is not known to be answered yet
+// (AnswererForNewEntry).
 //
 // The leader sends `confirmed` (every put up to there was answered) so that
 // the next leader knows which puts it has to watch.
@@ -59,8 +61,16 @@ void Replica::AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now) {
     answerer_[index] = answerer;
   }
   if (answerer != config_.id) return;
-  Reply(entry.client, entry.mid, ReplyKind::kOk);
+  AnswerEntry(index, entry);
   unconfirmed_.erase(index);
+}
+
+void Replica::AnswerEntry(LogIndex index, const LogEntry& entry) {
+  if (!entry.is_get) {
+    Reply(entry.client, entry.mid, ReplyKind::kOk);
+    return;
+  }
+  Reply(entry.client, entry.mid, ReplyKind::kOk, ValueAt(index, entry.key));
 }
 
 void Replica::TrackUnconfirmed(Micros now) {
@@ -76,7 +86,7 @@ void Replica::TrackUnconfirmed(Micros now) {
       answerer_[i] = answerer;
       if (i <= applied_index_) {
         // Applied while nobody was known to answer it: nobody did.
-        Reply(entry.client, entry.mid, ReplyKind::kOk);
+        AnswerEntry(i, entry);
         continue;
       }
     }
@@ -151,8 +161,7 @@ void Replica::TakeOverSilentAnswerers(Micros now) {
       silent.push_back(answerer);
     }
     answerer_[index] = config_.id;
-    const LogEntry& entry = log_.at(index);
-    Reply(entry.client, entry.mid, ReplyKind::kOk);
+    AnswerEntry(index, log_.at(index));
     unconfirmed_.erase(index);
   }
   // What they owe that is not applied yet goes as soon as it is, unless we
@@ -164,7 +173,7 @@ void Replica::TakeOverSilentAnswerers(Micros now) {
       since = std::min(since, now - config_.answer_takeover);
     }
   }
-  ServeReadsIfLeaseValid(now);
+  ServeWaitingGets(now);
 }
 
 LogIndex Replica::ConfirmedThrough() const {
@@ -174,20 +183,22 @@ LogIndex Replica::ConfirmedThrough() const {
 
 bool Replica::KeyUnconfirmed(const std::string& key) const {
   for (const auto& [index, since] : unconfirmed_) {
-    if (log_.at(index).key == key) return true;
+    const LogEntry& entry = log_.at(index);
+    if (entry.is_put() && entry.key == key) return true;
   }
   // Answered but not applied here yet: our state machine lags the client.
   for (LogIndex i = applied_index_ + 1; i <= log_.last_index(); ++i) {
     const LogEntry& entry = log_.at(i);
-    if (!entry.is_noop() && entry.key == key) return true;
+    if (entry.is_put() && entry.key == key) return true;
   }
   return false;
 }
 
-NodeId Replica::AnswererForNewPut(const std::string& key) const {
+NodeId Replica::AnswererForNewEntry(const std::string& key) const {
   // The client checks each get against the put it was told "ok" last, so
-  // the puts to one key must be answered in log order. Two answerers could
-  // get that wrong (the first one slow, or cut off); one answers in order.
+  // the puts and gets of one key must be answered in log order. Two
+  // answerers could get that wrong (the first one slow, or cut off); one
+  // answers in order.
   for (auto it = unconfirmed_.rbegin(); it != unconfirmed_.rend(); ++it) {
     if (log_.at(it->first).key == key) return AnswererOf(it->first);
   }

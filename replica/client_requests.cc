@@ -31,16 +31,15 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
     return;
   }
   last_client_at_ = now;
-  const bool lease = LeaseValid(now);
-  if (lease && !KeyUnconfirmed(get.key)) {
+  if (LeaseValid(now) && !KeyUnconfirmed(get.key)) {
     Reply(client, get.mid, ReplyKind::kOk, kv_.Get(get.key));
     return;
   }
-  // Waits for the lease, or for its key's latest put to be known answered
-  // (reads.cc). One renewal round at a time serves every waiting get.
+  // The lease is out, or the key's latest put is not known to be answered:
+  // through the log instead, or waiting for room there (reads.cc).
   awaiting_lease_.push_back(
       PendingRequest{client, get.mid, true, get.key, "", now});
-  if (!lease) MaybeRenewLease(now);
+  ServeWaitingGets(now);
 }
 
 void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
@@ -50,21 +49,27 @@ void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
     return;
   }
   last_client_at_ = now;
-  LogEntry entry{term_, put.key, put.value, client, put.mid};
+  AppendRequest(LogEntry{term_, put.key, put.value, client, put.mid},
+                PendingRequest{client, put.mid, false, put.key, put.value, now},
+                now);
+}
+
+void Replica::AppendRequest(LogEntry entry, PendingRequest request,
+                            Micros now) {
   if (EntryWireBound(entry) > config_.max_append_bytes) {
     // No append could carry it: in the log it would stop replication for
     // good, every later entry queued behind it.
     ++stats_.oversized_puts;
-    Reply(client, put.mid, ReplyKind::kFail);
+    Reply(request.client, request.mid, ReplyKind::kFail);
     return;
   }
+  const std::string key = entry.key;
   LogIndex index = log_.Append(std::move(entry));
   NoteLogChange(index);
   // The chain's tail answers it (answers.cc); with no chain, we do.
-  answerer_[index] = AnswererForNewPut(put.key);
+  answerer_[index] = AnswererForNewEntry(key);
   unconfirmed_[index] = now;
-  awaiting_commit_.emplace(
-      index, PendingRequest{client, put.mid, false, put.key, put.value, now});
+  awaiting_commit_.emplace(index, std::move(request));
   Replicate(now);
 }
 
@@ -117,21 +122,23 @@ void Replica::ReleaseHeldRequests(Micros now) {
   }
 }
 
-void Replica::ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now) {
-  // A put we accepted as leader: its answerer answers it (answers.cc).
+void Replica::ResolveOwnEntry(LogIndex index, const LogEntry& entry,
+                              Micros now) {
+  // A put or get we appended as leader: its answerer answers it
+  // (answers.cc).
   awaiting_commit_.erase(index);
-  auto unresolved = unresolved_puts_.find(index);
-  if (unresolved == unresolved_puts_.end()) return;
+  auto unresolved = unresolved_entries_.find(index);
+  if (unresolved == unresolved_entries_.end()) return;
   PendingRequest request = std::move(unresolved->second);
-  unresolved_puts_.erase(unresolved);
+  unresolved_entries_.erase(unresolved);
   // Committed as ours: its answerer answers it. Some other entry committed
   // at the index: ours can never commit now, so the client may safely be
   // told to retry.
   if (entry.mid == request.mid) return;
-  GiveUpOwnPut(std::move(request), now);
+  GiveUpOwnEntry(std::move(request), now);
 }
 
-void Replica::GiveUpOwnPut(PendingRequest request, Micros now) {
+void Replica::GiveUpOwnEntry(PendingRequest request, Micros now) {
   if (leader_ != kNoNode) {
     Redirect(request, now);
   } else {
@@ -140,15 +147,16 @@ void Replica::GiveUpOwnPut(PendingRequest request, Micros now) {
   }
 }
 
-void Replica::ResolveDeadPuts(LogIndex committed_index, Term committed_term,
-                              Micros now) {
-  // An entry committed below our put's index with a later term than our
-  // entry's: every future leader holds it, and terms never fall along a
-  // log, so no leader will ever hold our entry at its index. Nor if the
-  // committed entry is at our put's index with another term. It can never
+void Replica::ResolveDeadEntries(LogIndex committed_index, Term committed_term,
+                                 Micros now) {
+  // An entry committed below our entry's index with a later term than
+  // ours: every future leader holds it, and terms never fall along a log,
+  // so no leader will ever hold our entry at its index. Nor if the
+  // committed entry is at our entry's index with another term. It can never
   // commit, so the client may be told to retry now, rather than once the
-  // log has grown to the put's index, which with few clients may be long.
-  for (auto it = unresolved_puts_.begin(); it != unresolved_puts_.end();) {
+  // log has grown to its index, which with few clients may be long.
+  for (auto it = unresolved_entries_.begin();
+       it != unresolved_entries_.end();) {
     const LogIndex index = it->first;
     const Term term = it->second.entry_term;
     const bool dead = (index > committed_index && committed_term > term) ||
@@ -158,22 +166,23 @@ void Replica::ResolveDeadPuts(LogIndex committed_index, Term committed_term,
       continue;
     }
     PendingRequest request = std::move(it->second);
-    it = unresolved_puts_.erase(it);
-    GiveUpOwnPut(std::move(request), now);
+    it = unresolved_entries_.erase(it);
+    GiveUpOwnEntry(std::move(request), now);
   }
 }
 
 void Replica::RequeueOwedRequests(Micros now) {
-  // No longer leader. Our uncommitted puts may still commit under the next
-  // leader, so they must not be redirected (a redirect then an ok for one
-  // MID is an incorrect reply): they wait until their index commits.
+  // No longer leader. Our uncommitted entries, puts and gets, may still
+  // commit under the next leader and be answered by their answerer, so they
+  // must not be redirected (a redirect then an ok for one MID is an
+  // incorrect reply): they wait until their index commits.
   for (auto& [index, request] : awaiting_commit_) {
     request.entry_term = log_.term_at(index);
-    unresolved_puts_.emplace(index, std::move(request));
+    unresolved_entries_.emplace(index, std::move(request));
   }
   awaiting_commit_.clear();
-  // Gets have no effect: they go back to the hold queue, to be redirected
-  // once a leader is known.
+  // Gets not in the log have no effect: they go back to the hold queue, to
+  // be redirected once a leader is known.
   for (PendingRequest& request : awaiting_lease_) {
     request.arrived = now;
     held_.push_back(std::move(request));

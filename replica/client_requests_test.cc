@@ -19,20 +19,14 @@ namespace {
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::CapturedReply;
 using ::stepwise::testing::MakeConfigs;
+using ::stepwise::testing::Replied;
 using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 using ::stepwise::testing::TestConfig;
+using ::stepwise::testing::ThreeReplicas;
 
 constexpr Micros kMs = kMillis;
 constexpr NodeId kClient = 0x0100;
-
-TestCluster ThreeReplicas() {
-  return TestCluster(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
-}
-
-bool Replied(const TestCluster& c, const std::string& mid) {
-  return c.ReplyTo(mid) != nullptr;
-}
 
 // Three replicas, 0 leading, with its lease over and CheckQuorum not yet
 // due, and nothing in flight: what 0 sends from here on reaches nobody
@@ -183,13 +177,14 @@ TEST(ClientRequestsTest, GetReturnsTheLatestCommittedValue) {
   EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
   EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v2");
 
-  // While a put to its key is on its way, a get waits for it: the client
-  // may hear "ok" for it from the chain's tail before the leader applies
-  // it, and checks every get against the last put it was told is stored.
+  // While a put to its key is on its way, a get goes in the log behind it
+  // (reads.cc): the client may hear "ok" for it from the chain's tail
+  // before the leader applies it, and checks every get against the last put
+  // it was told is stored.
   c.Put(0, kClient, "put-3", "k", "v3");
   c.Get(0, kClient, "get-2", "k");
   c.Get(0, kClient, "get-other", "other-key");
-  EXPECT_FALSE(Replied(c, "get-2")) << "waits for put-3";
+  EXPECT_FALSE(Replied(c, "get-2")) << "goes behind put-3";
   ASSERT_TRUE(Replied(c, "get-other")) << "the lease is fresh: at once";
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "get-2"); }, c.now() + kSeconds));
@@ -220,8 +215,9 @@ TEST(ClientRequestsTest, GetIsServedFromTheLeaseWithoutARoundTrip) {
 }
 
 // With no majority ack of an append sent within the lease, a leader may
-// already have been replaced: it must check with a round of heartbeats.
-TEST(ClientRequestsTest, GetAfterTheLeaseExpiredWaitsForAHeartbeatRound) {
+// already have been replaced: the get goes through the log, and is answered
+// once a majority holds its entry.
+TEST(ClientRequestsTest, GetAfterTheLeaseExpiredGoesThroughTheLog) {
   ReplicaConfig base = TestConfig();
   base.lease_margin = 500 * kMs;  // lease = 1000 - 500 ms
   TestCluster c(MakeConfigs(3, {1000 * kMs, 1500 * kMs, 2000 * kMs}, base));
@@ -241,14 +237,15 @@ TEST(ClientRequestsTest, GetAfterTheLeaseExpiredWaitsForAHeartbeatRound) {
   c.Heal();
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + 50 * kMs))
-      << "one round of acks renews the lease";
+      << "one round down the chain commits it";
   EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
   EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "v1");
 }
 
 // A new leader's state machine may lag: it must not answer a get before its
 // own no-op commits (which commits everything before it), even once a
-// majority has answered it (Raft §8; the lease alone is not enough).
+// majority has answered it (Raft §8; the lease alone is not enough). The
+// get goes through the log instead (reads.cc), behind the no-op.
 TEST(ClientRequestsTest, NewLeaderAnswersGetsOnlyAfterItsNoopCommits) {
   TestCluster c = ThreeReplicas();
   c.AdvanceTo(1000 * kMs);  // 0 campaigns...
@@ -271,18 +268,15 @@ TEST(ClientRequestsTest, NewLeaderAnswersGetsOnlyAfterItsNoopCommits) {
   EXPECT_FALSE(c.replica(0).LeaseValid(c.now()));
   c.Get(0, kClient, "get-1", "k");
   EXPECT_FALSE(Replied(c, "get-1"));
-  c.DropAll();
-
-  AppendReply ack;
-  ack.term = c.replica(0).term();
-  ack.success = true;
-  ack.match_index = noop;
-  ack.sent_at = c.now();
-  c.Inject(1, 0, ack);
-  EXPECT_EQ(c.replica(0).commit_index(), noop);
-  EXPECT_TRUE(c.replica(0).LeaseValid(c.now()));
-  ASSERT_TRUE(Replied(c, "get-1"));
+  // It goes through the log, after the no-op, and is answered once that
+  // entry commits: with the no-op before it.
+  ASSERT_EQ(c.replica(0).log().last_index(), noop + 1);
+  EXPECT_TRUE(c.replica(0).log().at(noop + 1).is_get);
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "get-1"); }, c.now() + kSeconds));
+  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kOk);
   EXPECT_EQ(c.ReplyTo("get-1")->reply.value, "");
+  EXPECT_GE(c.replica(c.ReplyTo("get-1")->from).commit_index(), noop + 1);
 }
 
 // The follower that becomes leader holds a put the old chain's tail
@@ -474,8 +468,11 @@ TEST(ClientRequestsTest, OldLeaderNeverServesAStaleGetAfterANewerPut) {
   EXPECT_GT(served_from_lease, 0) << "scenario: gets served during the lease";
 }
 
-// Leader 0 owes a put and a get when a newer leader's append reaches it:
-// both are redirected to the new leader, once, and its entry is dropped.
+// Leader 0 owes a get and a put when a newer leader's append reaches it.
+// Both are entries in its log (the get's lease is out: reads.cc), which the
+// new leader's no-op cuts; either could still have survived elsewhere and
+// been answered by its answerer, so each waits until its index commits with
+// another entry, and is then redirected to the new leader, once.
 TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
   TestCluster c = ZeroLeadingWithItsLeaseOut();
   ASSERT_EQ(c.replica(0).role(), Role::kLeader);
@@ -492,13 +489,11 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
 
   EXPECT_EQ(c.replica(0).role(), Role::kFollower);
   EXPECT_EQ(c.replica(0).log().last_index(), 2u);
-  EXPECT_TRUE(c.replica(0).log().at(2).is_noop()) << "put-1's entry was cut";
-  // The get has no effect: redirected at once.
-  ASSERT_EQ(c.ReplyCount("get-1"), 1);
-  EXPECT_EQ(c.ReplyTo("get-1")->reply.kind, ReplyKind::kRedirect);
-  EXPECT_EQ(c.ReplyTo("get-1")->leader, 1);
-  // The put waits until its index commits: its entry could still have
-  // survived elsewhere and been answered ok by the committer.
+  EXPECT_TRUE(c.replica(0).log().at(2).is_noop())
+      << "get-1's and put-1's entries were cut";
+  // They wait until their indexes commit: their entries could still have
+  // survived elsewhere and been answered by their answerer.
+  EXPECT_EQ(c.ReplyCount("get-1"), 0);
   EXPECT_EQ(c.ReplyCount("put-1"), 0);
 
   append.prev_index = 2;
@@ -506,10 +501,12 @@ TEST(ClientRequestsTest, DeposedLeaderRedirectsAPutOnlyOnceItCannotCommit) {
   append.entries.clear();
   append.commit = 2;
   c.Inject(1, 0, append);
-  // Index 2 committed with another entry: the put can never commit now.
-  ASSERT_EQ(c.ReplyCount("put-1"), 1);
-  EXPECT_EQ(c.ReplyTo("put-1")->reply.kind, ReplyKind::kRedirect);
-  EXPECT_EQ(c.ReplyTo("put-1")->leader, 1);
+  // Index 2 committed with another entry: neither can commit now.
+  for (const char* mid : {"get-1", "put-1"}) {
+    ASSERT_EQ(c.ReplyCount(mid), 1) << mid;
+    EXPECT_EQ(c.ReplyTo(mid)->reply.kind, ReplyKind::kRedirect) << mid;
+    EXPECT_EQ(c.ReplyTo(mid)->leader, 1) << mid;
+  }
 }
 
 // A deposed leader's put whose index lies beyond the new leader's log need

@@ -24,8 +24,8 @@
 //   vote          term, last_index, last_term, pre_vote
 //   vote_reply    term, granted, pre_vote, log_ahead?
 //   append        term, prev_index, prev_term, commit, sent_at,
-//                 entries: [{term, key, value, client, MID, answerer?}, ...],
-//                 relay?, via?, stored_by?, confirmed?, ack_delay?,
+//                 entries: [{term, key, value, client, MID, get?, answerer?},
+//                 ...], relay?, via?, stored_by?, confirmed?, ack_delay?,
 //                 quiet_for?, idle?
 //   append_reply  term, success, match_index, conflict_term, conflict_index,
 //                 sent_at, via?, via_match?, commit?, via_commit?,
@@ -202,7 +202,9 @@ bool DecodeEntry(Json& json, size_t i, DecodeResult* result, LogEntry* entry,
   FieldReader r(json, result, static_cast<int64_t>(i));
   return r.Unsigned("term", &entry->term) && r.String("key", &entry->key) &&
          r.String("value", &entry->value) && r.Node("client", &entry->client) &&
-         r.String("MID", &entry->mid) && r.OptionalNode("answerer", answerer);
+         r.String("MID", &entry->mid) &&
+         r.OptionalBool("get", &entry->is_get) &&
+         r.OptionalNode("answerer", answerer);
 }
 
 // Entries, and their answerers (left empty when no entry names one).
@@ -382,6 +384,7 @@ struct BodyEncoder {
       entry["value"] = e.value;
       entry["client"] = FormatNodeId(e.client);
       entry["MID"] = e.mid;
+      if (e.is_get) entry["get"] = true;
       if (i < m.answerers.size() && m.answerers[i] != kNoNode) {
         entry["answerer"] = FormatNodeId(m.answerers[i]);
       }

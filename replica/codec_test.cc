@@ -48,7 +48,7 @@ bool Optional(const std::string& name) {
   for (const char* optional :
        {"relay", "via", "stored_by", "confirmed", "ack_delay", "quiet_for",
         "idle", "via_match", "via_commit", "answerer", "log_ahead",
-        "chain_received"}) {
+        "chain_received", "get"}) {
     if (name == optional) return true;
   }
   return false;
@@ -91,8 +91,10 @@ std::vector<Message> Samples() {
                "0123456789abcdef0123456789abcdef", 0x0015, "MID0000000000001"},
       LogEntry{std::numeric_limits<Term>::max(), "key \"quoted\" \\ \n",
                "v\xc3\xa9", 0x001C, "MID0000000000002"},
+      LogEntry{7, "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk3", "", 0x0016,
+               "MID0000000000003", /*is_get=*/true},
   };
-  append.answerers = {kNoNode, 0x0003, 0x0004};
+  append.answerers = {kNoNode, 0x0003, 0x0004, 0x0005};
   append.relay = {0x0003, 0x0004};
   append.via = {0x0001};
   append.stored_by = 2;
@@ -168,12 +170,15 @@ TEST(CodecTest, RoundTripKeepsEntriesInOrder) {
   DecodeResult r = DecodeMessage(EncodeMessage(m));
   ASSERT_TRUE(r.ok()) << r.detail;
   const auto& entries = std::get<AppendEntries>(r.message.body).entries;
-  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_EQ(entries.size(), 4u);
   EXPECT_TRUE(entries[0].is_noop());
   EXPECT_EQ(entries[1].client, 0x0015);
   EXPECT_EQ(entries[1].mid, "MID0000000000001");
   EXPECT_EQ(entries[2].term, std::numeric_limits<Term>::max());
   EXPECT_EQ(entries[2].key, "key \"quoted\" \\ \n");
+  EXPECT_FALSE(entries[2].is_get);
+  EXPECT_TRUE(entries[3].is_get);
+  EXPECT_FALSE(entries[3].is_put());
 }
 
 TEST(CodecTest, EncodesCompactJsonInFieldOrder) {
@@ -369,7 +374,7 @@ TEST(CodecTest, EveryRequiredFieldMissingIsNamed) {
 
 TEST(CodecTest, EveryEntryFieldMissingIsNamed) {
   Json full = SampleJson("append");
-  ASSERT_EQ(full["entries"].size(), 3u);
+  ASSERT_EQ(full["entries"].size(), 4u);
   for (const auto& [name, unused] : full["entries"][1].items()) {
     if (Optional(name)) continue;
     Json cut = full;
@@ -475,6 +480,12 @@ TEST(CodecTest, FlagsMustBeBooleans) {
   DecodeResult r = DecodeJson(j);
   EXPECT_EQ(r.error, DecodeError::kBadField);
   EXPECT_EQ(r.detail, "field \"granted\": expected boolean");
+
+  j = SampleJson("append");
+  j["entries"][3]["get"] = "true";
+  r = DecodeJson(j);
+  EXPECT_EQ(r.error, DecodeError::kBadField);
+  EXPECT_EQ(r.detail, "field \"entries[3].get\": expected boolean");
 }
 
 TEST(CodecTest, MalformedEntries) {
@@ -598,6 +609,7 @@ TEST(CodecTest, EntryWireBoundBoundsTheEncodedEntry) {
       LogEntry{1, std::string(200, '\x1f'), std::string(200, '"'), 0x0015,
                std::string(200, '\xfe')},
       LogEntry{7, "", "", kNoNode, ""},
+      LogEntry{9, nasty, "", 0xFFFE, nasty + nasty, /*is_get=*/true},
   };
   for (const LogEntry& entry : entries) {
     AppendEntries bare;

@@ -211,8 +211,6 @@ void Replica::BecomeLeader(Micros now) {
   last_put_sent_at_ = -1;
   put_batch_due_ = kNever;
   ack_wanted_since_ = kNever;
-  lease_round_at_ = -1;
-  lease_rounds_ = 0;
   led_since_ = now;
   BuildChain(voters);
   // A no-op of the new term: entries of earlier terms commit only once an
@@ -392,9 +390,9 @@ void Replica::MaybeWinRound(Micros now) {
 }
 
 // CheckQuorum, on demand. A leader that asked for acknowledgements (to
-// commit, to renew its lease) and has not heard from a majority within
-// quorum_timeout of when they were due may have been replaced on the other
-// side of a partition: it steps down, so that clients go elsewhere. Due,
+// commit its puts and the gets in its log) and has not heard from a majority
+// within quorum_timeout of when they were due may have been replaced on the
+// other side of a partition: it steps down, so that clients go elsewhere. Due,
 // not asked: on a lossy network the tail may wait ack_delay before it
 // answers, and the leader only sends again once that answer is overdue
 // (CheckChainStall), so counting from the asking would leave it less time

@@ -19,14 +19,11 @@ using ::stepwise::testing::EntriesWithTerms;
 using ::stepwise::testing::FromTo;
 using ::stepwise::testing::TermsOf;
 using ::stepwise::testing::TestCluster;
+using ::stepwise::testing::ThreeReplicas;
 
 constexpr Micros kMs = kMillis;
 
 // 0 times out first, then 1, then 2: the first election is 0's.
-TestCluster ThreeReplicas() {
-  return TestCluster(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
-}
-
 // Runs until 0 leads and everyone knows it; returns false on timeout.
 bool ElectZero(TestCluster& c) {
   return c.RunUntil([&] { return c.AllFollow(0); }, c.now() + 3000 * kMs);

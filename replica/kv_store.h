@@ -14,7 +14,7 @@ namespace stepwise {
 class KvStore {
  public:
   void Apply(const LogEntry& entry) {
-    if (!entry.is_noop()) data_[entry.key] = entry.value;
+    if (entry.is_put()) data_[entry.key] = entry.value;
   }
 
   // The value stored under `key`, or "" if none was ever put.

@@ -40,15 +40,20 @@ struct ClientReply {
 
 // A log entry. A no-op (empty mid) is what a new leader appends to commit
 // the entries of earlier terms; a put carries the client and MID so that the
-// replica holding the request can answer it when the entry applies.
+// replica holding the request can answer it when the entry applies. A get
+// the leader cannot answer at once is an entry too (`is_get`, no value): it
+// changes nothing, and its answerer replies with the key's value at the
+// entry's place in the log (reads.cc).
 struct LogEntry {
   Term term = 0;
   std::string key;
   std::string value;
   NodeId client = kNoNode;
   std::string mid;
+  bool is_get = false;
 
   bool is_noop() const { return mid.empty(); }
+  bool is_put() const { return !is_noop() && !is_get; }
   bool operator==(const LogEntry&) const = default;
 };
 

@@ -166,7 +166,6 @@ void Replica::Tick(Micros now) {
   if (role_ == Role::kLeader) {
     CheckChainStall(now);
     TakeOverSilentAnswerers(now);
-    MaybeRenewLease(now);
     SendHeldPuts(now);
     SendLazyBatch(now);
     SendKeepalives(now);
@@ -188,7 +187,6 @@ Micros Replica::NextDeadline() const {
     if (ack_wanted_since_ != kNever) deadline = quorum_deadline_;
     deadline = std::min(deadline, chain_wait_.deadline);
     deadline = std::min(deadline, NextTakeover());
-    deadline = std::min(deadline, NextLeaseRound());
     deadline = std::min(deadline, lazy_batch_due_);
     deadline = std::min(deadline, put_batch_due_);
     for (const auto& [peer, progress] : progress_) {

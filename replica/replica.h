@@ -17,7 +17,7 @@
 //   replication.cc      AppendEntries at a follower: relay, commit, apply
 //   leader.cc           the leader's side: the chain, keepalives, acks
 //   answers.cc          which replica answers a put, and knowing it did
-//   reads.cc            the leader lease that serves linearizable gets
+//   reads.cc            linearizable gets: the leader lease, or the log
 //   client_requests.cc  get/put from clients: answer, hold or redirect
 
 #include <cstdint>
@@ -150,6 +150,9 @@ struct ReplicaConfig {
   // election timeout, up to 2^max_campaign_backoff times; hearing from a
   // leader resets it.
   int max_campaign_backoff = 1;
+  // At most this many gets wait in the log at once; the others wait for
+  // the lease their acknowledgements renew (reads.cc).
+  size_t max_gets_in_log = 4;
 };
 
 enum class Role { kFollower, kPreCandidate, kCandidate, kLeader };
@@ -185,6 +188,7 @@ struct ReplicaStats {
   uint64_t redirects = 0;
   uint64_t held_requests = 0;
   uint64_t oversized_puts = 0;  // refused: the entry fits no append
+  uint64_t gets_in_log = 0;     // gets answered through the log (reads.cc)
 };
 
 class Replica {
@@ -343,6 +347,7 @@ class Replica {
   void Replicate(Micros now);
   void SendChain(Micros now, Micros ack_delay, bool allow_empty);
   Micros ChainAckDelay(Micros now) const;
+  Micros NewEntriesAckDelay(Micros now) const;
   bool Busy(Micros now) const;
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
   bool InChain(NodeId peer) const;
@@ -383,6 +388,7 @@ class Replica {
   void NoteAnswerers(LogIndex first, const std::vector<NodeId>& answerers,
                      size_t count);
   void AnswerOnApply(LogIndex index, const LogEntry& entry, Micros now);
+  void AnswerEntry(LogIndex index, const LogEntry& entry);
   void TrackUnconfirmed(Micros now);
   void ConfirmAnswers(NodeId peer, LogIndex commit);
   void TakeOverSilentAnswerers(Micros now);
@@ -390,29 +396,32 @@ class Replica {
   std::map<NodeId, Micros> TakeoverTimes() const;
   LogIndex ConfirmedThrough() const;
   bool KeyUnconfirmed(const std::string& key) const;
-  NodeId AnswererForNewPut(const std::string& key) const;
+  NodeId AnswererForNewEntry(const std::string& key) const;
 
   // reads.cc
   Micros LeaseExpiry() const;
-  void ServeReadsIfLeaseValid(Micros now);
-  void RenewLease(Micros now);
-  Micros NextLeaseRound() const;
-  void MaybeRenewLease(Micros now);
+  // Gets of ours in the log, not committed yet.
+  size_t GetsInLog() const;
+  void ServeWaitingGets(Micros now);
+  // The value a get entry at `index` reads: the key's latest put before it.
+  std::string ValueAt(LogIndex index, const std::string& key) const;
 
   // client_requests.cc
   void HandleGet(NodeId client, const GetRequest& get, Micros now);
   void HandlePut(NodeId client, const PutRequest& put, Micros now);
+  void AppendRequest(LogEntry entry, PendingRequest request, Micros now);
   void Reply(NodeId client, const std::string& mid, ReplyKind kind,
              std::optional<std::string> value = std::nullopt);
   void RouteElsewhere(PendingRequest request, Micros now);
   void Redirect(const PendingRequest& request, Micros now);
   void Hold(PendingRequest request);
   void ReleaseHeldRequests(Micros now);
-  void ResolveOwnPut(LogIndex index, const LogEntry& entry, Micros now);
-  void ResolveDeadPuts(LogIndex committed_index, Term committed_term,
-                       Micros now);
-  // A put of ours that can never commit: the client is told to retry.
-  void GiveUpOwnPut(PendingRequest request, Micros now);
+  void ResolveOwnEntry(LogIndex index, const LogEntry& entry, Micros now);
+  void ResolveDeadEntries(LogIndex committed_index, Term committed_term,
+                          Micros now);
+  // An entry of ours (a put or a get) that can never commit: the client is
+  // told to retry.
+  void GiveUpOwnEntry(PendingRequest request, Micros now);
   void RequeueOwedRequests(Micros now);
 
   ReplicaConfig config_;
@@ -490,11 +499,8 @@ class Replica {
   Micros lazy_batch_due_ = kNever;
   Micros last_put_sent_at_ = -1;   // the last chain append of new puts
   Micros put_batch_due_ = kNever;  // when the puts held back go down it
-  // The last round asked for to renew the lease, and how many in a row.
-  Micros lease_round_at_ = -1;
-  int lease_rounds_ = 0;
-  Micros last_client_at_ = -1;  // the last client request we handled
-  Micros led_since_ = -1;       // when we became leader
+  Micros last_client_at_ = -1;     // the last client request we handled
+  Micros led_since_ = -1;          // when we became leader
   // The first acknowledgement we asked for since a majority last answered
   // (kNever: none outstanding): CheckQuorum steps down when it gets old.
   Micros ack_wanted_since_ = kNever;
@@ -505,12 +511,14 @@ class Replica {
   std::map<LogIndex, Micros> unconfirmed_;
 
   // Client requests this replica must answer.
-  std::map<LogIndex, PendingRequest> awaiting_commit_;  // leader's puts
-  std::deque<PendingRequest> awaiting_lease_;           // leader's gets
-  std::deque<PendingRequest> held_;                     // no leader known
-  // Puts accepted while we led whose entries may still commit under another
-  // leader, by index: resolved when that index commits.
-  std::map<LogIndex, PendingRequest> unresolved_puts_;
+  // The leader's puts and the gets it put in the log, by index.
+  std::map<LogIndex, PendingRequest> awaiting_commit_;
+  // Gets waiting for room in the log, or for the lease (reads.cc).
+  std::deque<PendingRequest> awaiting_lease_;
+  std::deque<PendingRequest> held_;  // no leader known
+  // Puts and gets whose entries we appended while we led and that may still
+  // commit under another leader, by index: resolved when that index commits.
+  std::map<LogIndex, PendingRequest> unresolved_entries_;
   // The last redirect sent to each client: whom it named, and when.
   struct LastRedirect {
     NodeId leader = kNoNode;

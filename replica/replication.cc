@@ -98,7 +98,7 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
     // and an idle leader repairs us only at its next keepalive, seconds
     // away).
     if (append.prev_index > 0 && append.prev_index <= append.commit) {
-      ResolveDeadPuts(append.prev_index, append.prev_term, now);
+      ResolveDeadEntries(append.prev_index, append.prev_term, now);
     }
     return;
   }
@@ -214,10 +214,10 @@ void Replica::ApplyCommitted(Micros now) {
     const LogEntry& entry = log_.at(applied_index_);
     kv_.Apply(entry);
     AnswerOnApply(applied_index_, entry, now);
-    ResolveOwnPut(applied_index_, entry, now);
+    ResolveOwnEntry(applied_index_, entry, now);
   }
-  ResolveDeadPuts(commit_index_, log_.term_at(commit_index_), now);
-  if (role_ == Role::kLeader) ServeReadsIfLeaseValid(now);
+  ResolveDeadEntries(commit_index_, log_.term_at(commit_index_), now);
+  if (role_ == Role::kLeader) ServeWaitingGets(now);
 }
 
 }  // namespace stepwise

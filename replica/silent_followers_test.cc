@@ -16,6 +16,7 @@ namespace stepwise {
 namespace {
 
 using ::stepwise::testing::BodyAs;
+using ::stepwise::testing::FiveReplicas;
 using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TestCluster;
 
@@ -23,11 +24,6 @@ constexpr Micros kMs = kMillis;
 constexpr NodeId kClient = 0x0100;
 
 using Filter = std::function<bool(const Message&)>;
-
-TestCluster FiveReplicas() {
-  return TestCluster(
-      5, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs});
-}
 
 bool Touches(const Message& m, NodeId id) { return m.src == id || m.dst == id; }
 

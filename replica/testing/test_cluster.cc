@@ -590,4 +590,17 @@ void SettleWithLeaderZero(TestCluster& c) {
   c.Stabilize();
 }
 
+TestCluster ThreeReplicas() {
+  return TestCluster(3, {1000 * kMillis, 1500 * kMillis, 2000 * kMillis});
+}
+
+TestCluster FiveReplicas() {
+  return TestCluster(5, {1000 * kMillis, 1500 * kMillis, 2000 * kMillis,
+                         2500 * kMillis, 3000 * kMillis});
+}
+
+bool Replied(const TestCluster& c, const std::string& mid) {
+  return c.ReplyTo(mid) != nullptr;
+}
+
 }  // namespace stepwise::testing

@@ -248,6 +248,14 @@ class TestCluster {
 // arrive: the usual start of a test whose replica 0 times out first.
 void SettleWithLeaderZero(TestCluster& c);
 
+// Clusters whose replica i times out first after i * 500 ms (from 1 s):
+// replica 0 campaigns first.
+TestCluster ThreeReplicas();
+TestCluster FiveReplicas();
+
+// Whether `mid` got a reply.
+bool Replied(const TestCluster& c, const std::string& mid);
+
 }  // namespace stepwise::testing
 
 #endif  // STEPWISE_REPLICA_TESTING_TEST_CLUSTER_H_

@@ -59,7 +59,7 @@ void Replica::AppendRequest(LogEntry entry, PendingRequest request,
   if (EntryWireBound(entry) > config_.max_append_bytes) {
     // No append could carry it: in the log it would stop replication for
     // good, every later entry queued behind it.
-    ++stats_.oversized_puts;
+    ++stats_.oversized_requests;
     Reply(request.client, request.mid, ReplyKind::kFail);
     return;
   }

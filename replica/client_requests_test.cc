@@ -116,7 +116,7 @@ TEST(ClientRequestsTest, PutTooLargeForAnyAppendIsRefused) {
   ASSERT_TRUE(Replied(c, "huge"));
   EXPECT_EQ(c.ReplyTo("huge")->reply.kind, ReplyKind::kFail);
   EXPECT_EQ(c.replica(0).log().last_index(), last) << "not in the log";
-  EXPECT_EQ(c.replica(0).stats().oversized_puts, 1u);
+  EXPECT_EQ(c.replica(0).stats().oversized_requests, 1u);
   c.Put(0, kClient, "after", "k", "v");
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "after"); }, c.now() + 1000 * kMs));

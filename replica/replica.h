@@ -187,8 +187,8 @@ struct ReplicaStats {
   uint64_t elections_started = 0;
   uint64_t redirects = 0;
   uint64_t held_requests = 0;
-  uint64_t oversized_puts = 0;  // refused: the entry fits no append
-  uint64_t gets_in_log = 0;     // gets answered through the log (reads.cc)
+  uint64_t oversized_requests = 0;  // refused: their entry fits no append
+  uint64_t gets_in_log = 0;         // gets answered through the log (reads.cc)
 };
 
 class Replica {

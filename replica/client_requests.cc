@@ -63,11 +63,12 @@ void Replica::AppendRequest(LogEntry entry, PendingRequest request,
     Reply(request.client, request.mid, ReplyKind::kFail);
     return;
   }
-  const std::string key = entry.key;
+  if (entry.is_get) ++stats_.gets_in_log;
+  // The chain's tail answers it (answers.cc); with no chain, we do.
+  const NodeId answerer = AnswererForNewEntry(entry.key);
   LogIndex index = log_.Append(std::move(entry));
   NoteLogChange(index);
-  // The chain's tail answers it (answers.cc); with no chain, we do.
-  answerer_[index] = AnswererForNewEntry(key);
+  answerer_[index] = answerer;
   unconfirmed_[index] = now;
   awaiting_commit_.emplace(index, std::move(request));
   Replicate(now);

@@ -123,6 +123,22 @@ TEST(ClientRequestsTest, PutTooLargeForAnyAppendIsRefused) {
   EXPECT_EQ(c.ReplyTo("after")->reply.kind, ReplyKind::kOk);
 }
 
+// So is a get whose entry no append could carry, once it must go through
+// the log (its lease is out: reads.cc); nothing is appended for it.
+TEST(ClientRequestsTest, GetTooLargeForAnyAppendIsRefusedWhenItMustBeLogged) {
+  TestCluster c = ThreeReplicas();
+  SettleWithLeaderZero(c);
+  c.RunFor(2 * kSeconds);  // the lease is out
+  ASSERT_FALSE(c.replica(0).LeaseValid(c.now()));
+  const LogIndex last = c.replica(0).log().last_index();
+  c.Get(0, kClient, "huge", std::string(TestConfig().max_append_bytes, 'k'));
+  ASSERT_TRUE(Replied(c, "huge"));
+  EXPECT_EQ(c.ReplyTo("huge")->reply.kind, ReplyKind::kFail);
+  EXPECT_EQ(c.replica(0).log().last_index(), last) << "not in the log";
+  EXPECT_EQ(c.replica(0).stats().oversized_requests, 1u);
+  EXPECT_EQ(c.replica(0).stats().gets_in_log, 0u);
+}
+
 // A follower far behind on large entries catches up in several appends,
 // each within max_append_bytes, rather than in one no datagram can hold.
 TEST(ClientRequestsTest, LargeEntriesCatchUpInAppendsThatFitADatagram) {

@@ -98,7 +98,6 @@ void Replica::ServeWaitingGets(Micros now) {
       Reply(request.client, request.mid, ReplyKind::kOk, kv_.Get(request.key));
     } else if (in_log < config_.max_gets_in_log) {
       ++in_log;
-      ++stats_.gets_in_log;
       LogEntry entry{term_, request.key, "", request.client, request.mid, true};
       AppendRequest(std::move(entry), std::move(request), now);
     } else {

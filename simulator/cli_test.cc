@@ -162,6 +162,11 @@ TEST(FuzzCliTest, RunsSeedsAndSummarizes) {
   EXPECT_NE(r.out.find("3 seeds (11..13), 0 failed, 0 undecided"),
             std::string::npos)
       << r.out;
+  // How close the runs came to their liveness bound.
+  EXPECT_NE(r.out.find("liveness: judged in 3 of 3 runs; the longest wait of "
+                       "a judged request: median "),
+            std::string::npos)
+      << r.out;
 }
 
 TEST(FuzzCliTest, EmittedScenariosReplayWithTheSimulator) {

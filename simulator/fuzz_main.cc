@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,9 +19,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "simulator/cli_util.h"
 #include "simulator/fuzz_case.h"
+#include "simulator/liveness.h"
 #include "simulator/replica_node.h"
 #include "simulator/scenario_writer.h"
 #include "simulator/shrink.h"
@@ -108,6 +111,47 @@ std::string Save(const Options& o, const std::string& name, const Scenario& s) {
   return path;
 }
 
+// How close the runs came to their liveness bound (LongestJudgedWait), over
+// the runs where liveness was judged: failures are rare, and a change that
+// makes recovery slower shows here first.
+class WaitSummary {
+ public:
+  void Add(uint64_t seed, Micros wait, Micros bound) {
+    waits_.push_back(wait);
+    if (2 * wait > bound) ++over_half_;
+    if (wait > worst_) {
+      worst_ = wait;
+      worst_seed_ = seed;
+    }
+  }
+
+  void Print(uint64_t runs) {
+    if (waits_.empty()) {
+      std::printf("liveness: judged in none of %llu runs\n",
+                  static_cast<unsigned long long>(runs));
+      return;
+    }
+    std::sort(waits_.begin(), waits_.end());
+    auto at = [&](double q) {  // nearest rank
+      size_t rank = static_cast<size_t>(q * waits_.size());
+      return waits_[std::min(rank, waits_.size() - 1)] / 1e6;
+    };
+    std::printf(
+        "liveness: judged in %zu of %llu runs; the longest wait of a judged "
+        "request: median %.2f s, 99th percentile %.2f s, 99.9th %.2f s, "
+        "worst %.2f s (seed %llu); %d runs waited over half their bound\n",
+        waits_.size(), static_cast<unsigned long long>(runs), at(0.5), at(0.99),
+        at(0.999), worst_ / 1e6, static_cast<unsigned long long>(worst_seed_),
+        over_half_);
+  }
+
+ private:
+  std::vector<Micros> waits_;
+  int over_half_ = 0;
+  Micros worst_ = -1;
+  uint64_t worst_seed_ = 0;
+};
+
 class Progress {
  public:
   explicit Progress(uint64_t total)
@@ -153,12 +197,16 @@ int Main(int argc, char** argv) {
   Progress progress(o.seeds);
   int failed = 0, undecided = 0;
   uint64_t operations = 0;
+  WaitSummary waits;
   for (uint64_t i = 0; i < o.seeds; ++i) {
     const uint64_t seed = o.start + i;
     Scenario scenario = GenerateSwarmScenario(seed);
     scenario.path = "swarm-" + std::to_string(seed) + ".json";
     FuzzOutcome outcome = RunFuzzCase(scenario, factory);
     operations += outcome.run.history.operations.size();
+    if (std::optional<Micros> wait = LongestJudgedWait(scenario, outcome.run)) {
+      waits.Add(seed, *wait, Scenario::ToMicros(*scenario.liveness_bound));
+    }
     if (outcome.undecided) ++undecided;
     if (outcome.Failed()) {
       ++failed;
@@ -189,6 +237,7 @@ int Main(int argc, char** argv) {
     }
     progress.Update(i + 1, failed, undecided, i + 1 == o.seeds);
   }
+  waits.Print(o.seeds);
   std::printf(
       "%llu seeds (%llu..%llu), %d failed, %d undecided, %llu client "
       "operations checked, %.1f s\n",

@@ -70,12 +70,17 @@ bool EndsHealed(const Scenario& scenario) {
   return !cut && !duplicate && !reorder && !spike && drops <= scenario.drops;
 }
 
-std::optional<SafetyFinding> CheckLiveness(const Scenario& scenario,
-                                           const RunResult& run) {
-  if (!scenario.liveness_bound || !EndsHealed(scenario)) return std::nullopt;
+namespace {
+
+// The judged requests (simulator/liveness.h), each with its deadline; none
+// where liveness is not judged.
+template <typename Visit>
+void ForEachJudged(const Scenario& scenario, const RunResult& run,
+                   Visit visit) {
+  if (!scenario.liveness_bound || !EndsHealed(scenario)) return;
   const int dead = static_cast<int>(run.killed.size() + run.died.size());
   const int alive = scenario.replicas - dead;
-  if (alive < scenario.replicas / 2 + 1) return std::nullopt;
+  if (alive < scenario.replicas / 2 + 1) return;
   // A run stopped early (a storm or a safety finding) is judged up to
   // where it got.
   const Micros bound = Scenario::ToMicros(*scenario.liveness_bound);
@@ -84,7 +89,18 @@ std::optional<SafetyFinding> CheckLiveness(const Scenario& scenario,
     if (r.first_sent == kNever || r.first_sent < judged_from) continue;
     const Micros deadline = r.first_sent + bound;
     if (deadline > run.end_time) continue;
-    if (r.ok_at != kNever && r.ok_at <= deadline) continue;
+    if (!visit(r, deadline)) return;
+  }
+}
+
+}  // namespace
+
+std::optional<SafetyFinding> CheckLiveness(const Scenario& scenario,
+                                           const RunResult& run) {
+  std::optional<SafetyFinding> finding;
+  ForEachJudged(scenario, run, [&](const RequestTiming& r, Micros deadline) {
+    if (r.ok_at != kNever && r.ok_at <= deadline) return true;
+    const Micros bound = deadline - r.first_sent;
     SafetyFinding f;
     f.property = kLiveness;
     f.time = deadline;
@@ -94,9 +110,22 @@ std::optional<SafetyFinding> CheckLiveness(const Scenario& scenario,
                                   : "answered ok only at " + Seconds(r.ok_at)) +
                "; the faults healed at " + Seconds(HealTime(scenario)) +
                " and the bound is " + Seconds(bound);
-    return f;
-  }
-  return std::nullopt;
+    finding = f;
+    return false;
+  });
+  return finding;
+}
+
+std::optional<Micros> LongestJudgedWait(const Scenario& scenario,
+                                        const RunResult& run) {
+  std::optional<Micros> longest;
+  ForEachJudged(scenario, run, [&](const RequestTiming& r, Micros deadline) {
+    const Micros answered = r.ok_at == kNever ? run.end_time : r.ok_at;
+    const Micros wait = std::min(answered, deadline) - r.first_sent;
+    longest = std::max(longest.value_or(0), wait);
+    return true;
+  });
+  return longest;
 }
 
 }  // namespace stepwise::sim

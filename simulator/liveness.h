@@ -38,6 +38,14 @@ bool EndsHealed(const Scenario& scenario);
 std::optional<SafetyFinding> CheckLiveness(const Scenario& scenario,
                                            const RunResult& run);
 
+// How close the run came to the bound: the longest a judged request waited
+// for its ok answer, up to the bound (one answered late or never counts as
+// the bound: it failed, whatever its wait). nullopt when nothing is
+// judged. Failures are rare, so a change that brings runs closer to the
+// bound shows in these waits long before it shows in failures.
+std::optional<Micros> LongestJudgedWait(const Scenario& scenario,
+                                        const RunResult& run);
+
 }  // namespace stepwise::sim
 
 #endif  // STEPWISE_SIMULATOR_LIVENESS_H_

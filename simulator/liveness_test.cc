@@ -108,5 +108,33 @@ TEST(LivenessTest, NotJudgedWithoutABoundOrWithoutAMajority) {
   EXPECT_TRUE(CheckLiveness(Healing(), minority));
 }
 
+// The fuzzer's measure of how close a run came to failing: the longest wait
+// among the requests CheckLiveness judges, a late or missing answer counted
+// as the bound.
+TEST(LivenessTest, LongestJudgedWaitIsTheSlowestJudgedRequest) {
+  EXPECT_EQ(LongestJudgedWait(Healing(),
+                              RunWith({{false, 15 * kSeconds, 15'400'000},
+                                       {true, 16 * kSeconds, 17'250'000},
+                                       {false, 17 * kSeconds, 17'001'000}})),
+            1'250'000);
+  // Not judged: sent during recovery, or too near the end of the run.
+  EXPECT_EQ(
+      LongestJudgedWait(Healing(), RunWith({{false, 13 * kSeconds, kNever},
+                                            {false, 15 * kSeconds, 15'400'000},
+                                            {false, 27 * kSeconds, kNever}})),
+      400'000);
+  EXPECT_EQ(
+      LongestJudgedWait(Healing(), RunWith({{false, 15 * kSeconds, 15'400'000},
+                                            {true, 20 * kSeconds, kNever}})),
+      3 * kSeconds);
+  EXPECT_EQ(LongestJudgedWait(Healing(),
+                              RunWith({{false, 15 * kSeconds, 19 * kSeconds}})),
+            3 * kSeconds);
+  EXPECT_FALSE(LongestJudgedWait(Healing(), RunWith({})));
+  RunResult minority = RunWith({{false, 20 * kSeconds, kNever}});
+  minority.killed = {0, 1, 2};
+  EXPECT_FALSE(LongestJudgedWait(Healing(), minority));
+}
+
 }  // namespace
 }  // namespace stepwise::sim

@@ -75,4 +75,9 @@ bool ChainDelivery::Below(int numerator, int denominator) const {
          static_cast<int64_t>(window_sent_) * numerator;
 }
 
+bool ChainDelivery::AtLeast(int numerator, int denominator) const {
+  if (window_sent_ < kMinSent) return false;
+  return !Below(numerator, denominator);
+}
+
 }  // namespace stepwise

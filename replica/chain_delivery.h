@@ -63,6 +63,9 @@ class ChainDelivery {
   // Known from kMinSent appends at least, and below `numerator /
   // denominator` of them arrived.
   bool Below(int numerator, int denominator) const;
+  // Known from kMinSent appends at least, and `numerator / denominator` of
+  // them or more arrived.
+  bool AtLeast(int numerator, int denominator) const;
 
   int window_sent() const { return window_sent_; }
   int window_received() const { return window_received_; }

@@ -1231,6 +1231,45 @@ TEST(ChainTest, PartialAcknowledgementPutsOffTheStall) {
             c.replica(0).log().last_index());
 }
 
+// Only losses seen while clients are about make the tail defer its
+// acknowledgements (ChainAckDelay). A leader that lost its no-op's append
+// before any client came asks its first puts' acknowledgement at once, so
+// that their append, if lost, is sent again within stall_slack, not
+// 2 * ack_delay later; one lost while a put waits turns deferral on.
+TEST(ChainTest, OnlyLossesWhileClientsAreAboutDeferAcknowledgements) {
+  TestCluster c = FiveReplicas();
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() == Role::kLeader; },
+                         c.now() + 3000 * kMs));
+  c.DropAll();  // the no-op's appends: lost
+  ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).commit_index() >= 1; },
+                         c.now() + 1000 * kMs));
+  c.RunFor(50 * kMs);
+  const ReplicaConfig& config = c.replica(0).config();
+
+  PutNumber(c, 0);
+  const Chain chain = ChainOf(c);
+  std::vector<AppendEntries> first = PendingChainAppends(c, chain);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].ack_delay, 0) << "the loss came before any client";
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-0"); }, c.now() + 1000 * kMs));
+  c.RunFor(50 * kMs);
+
+  // put-1's append is lost while it waits: acknowledgements may wait now.
+  PutNumber(c, 1);
+  ASSERT_EQ(PendingChainAppends(c, chain).size(), 1u);
+  EXPECT_EQ(PendingChainAppends(c, chain)[0].ack_delay, 0);
+  c.DropAll();
+  ASSERT_TRUE(
+      c.RunUntil([&] { return Replied(c, "put-1"); }, c.now() + 1000 * kMs));
+  c.RunFor(50 * kMs);
+
+  PutNumber(c, 2);
+  std::vector<AppendEntries> next = PendingChainAppends(c, chain);
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].ack_delay, config.ack_delay);
+}
+
 // A stalled chain is asked again on its own schedule, each time for an
 // acknowledgement at once, which renews the lease as well as a lease round
 // would: a get that arrives meanwhile sends nothing of its own (reads.cc),

@@ -25,6 +25,7 @@ void Replica::Reply(NodeId client, const std::string& mid, ReplyKind kind,
 }
 
 void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
+  last_request_at_ = now;
   if (role_ != Role::kLeader) {
     RouteElsewhere(PendingRequest{client, get.mid, true, get.key, "", now},
                    now);
@@ -43,6 +44,7 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
 }
 
 void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
+  last_request_at_ = now;
   if (role_ != Role::kLeader) {
     RouteElsewhere(
         PendingRequest{client, put.mid, false, put.key, put.value, now}, now);

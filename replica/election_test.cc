@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ using ::stepwise::testing::Append;
 using ::stepwise::testing::BodyAs;
 using ::stepwise::testing::EntriesWithTerms;
 using ::stepwise::testing::FromTo;
+using ::stepwise::testing::Replied;
+using ::stepwise::testing::SettleWithLeaderZero;
 using ::stepwise::testing::TermsOf;
 using ::stepwise::testing::TestCluster;
 using ::stepwise::testing::ThreeReplicas;
@@ -927,6 +930,103 @@ TEST(ElectionTest, CheckQuorumWaitsOutADeferredAcknowledgement) {
       << (c.now() - asked) / kMs;
   ASSERT_TRUE(c.RunUntil([&] { return c.replica(0).role() != Role::kLeader; },
                          due + config.quorum_timeout + 1 * kMs));
+}
+
+// What a leader sends each follower in the last `window` before CheckQuorum
+// gives up, by follower: with `probe` the leader probes for its quorum in
+// that window (ProbeForQuorum), without it not at all. Five replicas;
+// after `puts_before` puts, 3 and 4 fall silent first, then everybody but
+// `answering`.
+std::map<NodeId, int> AppendsInLastWindow(ReplicaConfig base, Micros window,
+                                          bool probe, int puts_before,
+                                          std::vector<NodeId> answering = {}) {
+  // Keepalives at their real pace: the tests' faster ones would hide it.
+  base.heartbeat_interval = ReplicaConfig().heartbeat_interval;
+  base.quorum_probe_window = probe ? window : 0;
+  TestCluster c(5, {1000 * kMs, 1500 * kMs, 2000 * kMs, 2500 * kMs, 3000 * kMs},
+                base);
+  SettleWithLeaderZero(c);
+  for (int i = 0; i < puts_before; ++i) {
+    c.Put(0, 0x0100, "warm-" + std::to_string(i), "k", "v");
+    c.RunFor(20 * kMs);
+  }
+  c.Partition({0, 1, 2}, {3, 4});
+  c.Put(0, 0x0100, "put-0", "k", "v0");
+  c.RunFor(300 * kMs);
+  EXPECT_TRUE(Replied(c, "put-0"));
+  answering.push_back(0);
+  auto answers = [&](NodeId id) {
+    return std::find(answering.begin(), answering.end(), id) != answering.end();
+  };
+  c.DropAll();
+  const Micros asked = c.now();
+  c.Put(0, 0x0100, "put-1", "k", "v1");
+  const ReplicaConfig& config = c.replica(0).config();
+  const Micros deadline = asked + config.quorum_timeout;
+  const Micros window_start = deadline - window;
+  std::map<NodeId, int> appends;
+  while (c.now() < deadline - 1 * kMs) {
+    c.AdvanceBy(1 * kMs);
+    for (const Message& m : c.Pending()) {
+      if (m.src == 0 && BodyAs<AppendEntries>(m) && c.now() > window_start) {
+        ++appends[m.dst];
+      }
+    }
+    c.Deliver(
+        [&](const Message& m) { return answers(m.src) && answers(m.dst); });
+    c.DropAll();
+  }
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  return appends;
+}
+
+// With exactly a majority alive on a lossy network, a live follower may
+// miss every resend of a quorum_timeout by bad luck, and the election that
+// a stepped-down leader leaves behind takes seconds there. In the last
+// window, the leader asks the followers it needs for a majority every
+// quorum_probe_interval: the two heard from last, not the other two.
+TEST(ElectionTest, LeaderAsksTheFollowersItNeedsBeforeCheckQuorumGivesUp) {
+  const ReplicaConfig base = testing::TestConfig();
+  const Micros window = base.quorum_probe_window;
+  ASSERT_EQ(window, 1200 * kMs);
+  ASSERT_EQ(base.quorum_probe_interval, 100 * kMs);
+  std::map<NodeId, int> probed = AppendsInLastWindow(base, window, true, 0);
+  std::map<NodeId, int> unprobed = AppendsInLastWindow(base, window, false, 0);
+  for (NodeId peer : {1, 2}) {
+    EXPECT_GE(probed[peer], 11) << "follower " << peer;
+    EXPECT_GE(probed[peer], unprobed[peer] + 8) << "follower " << peer;
+  }
+  for (NodeId peer : {3, 4}) {
+    EXPECT_LE(probed[peer], unprobed[peer] + 1) << "follower " << peer;
+  }
+}
+
+// With one follower answering, one more makes a majority: only one of the
+// silent three is asked.
+TEST(ElectionTest, LeaderProbesOnlyAsManyFollowersAsItStillNeeds) {
+  ReplicaConfig base = testing::TestConfig();
+  // Short enough that no follower has left kSilentAfterAsks asks unanswered
+  // before the window: such a one is never probed.
+  base.quorum_timeout = 600 * kMs;
+  const Micros window = 500 * kMs;
+  std::map<NodeId, int> probed =
+      AppendsInLastWindow(base, window, true, 0, {1});
+  std::map<NodeId, int> unprobed =
+      AppendsInLastWindow(base, window, false, 0, {1});
+  int asked = 0;
+  for (NodeId peer : {2, 3, 4}) {
+    if (probed[peer] >= unprobed[peer] + 4) ++asked;
+  }
+  EXPECT_EQ(asked, 1);
+}
+
+// Where the chain's appends are known to arrive, a majority that stays
+// silent is cut off, and asking it again is only messages lost.
+TEST(ElectionTest, LeaderOnAReliableNetworkDoesNotProbeForItsQuorum) {
+  const ReplicaConfig base = testing::TestConfig();
+  const Micros window = base.quorum_probe_window;
+  EXPECT_EQ(AppendsInLastWindow(base, window, true, 20),
+            AppendsInLastWindow(base, window, false, 20));
 }
 
 // A leader that gets its acknowledgements keeps leading.

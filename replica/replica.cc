@@ -153,6 +153,7 @@ void Replica::Step(const Message& message, Micros now) {
 void Replica::Tick(Micros now) {
   if (role_ == Role::kLeader) {
     CheckQuorum(now);
+    if (role_ == Role::kLeader) ProbeForQuorum(now);
   } else {
     if (now >= ack_due_) SendDeferredAck();
     if (now >= round_won_at_) {
@@ -185,6 +186,7 @@ Micros Replica::NextDeadline() const {
   Micros deadline = kNever;
   if (role_ == Role::kLeader) {
     if (ack_wanted_since_ != kNever) deadline = quorum_deadline_;
+    deadline = std::min(deadline, NextQuorumProbe());
     deadline = std::min(deadline, chain_wait_.deadline);
     deadline = std::min(deadline, NextTakeover());
     deadline = std::min(deadline, lazy_batch_due_);

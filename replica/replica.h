@@ -111,6 +111,12 @@ struct ReplicaConfig {
   // beyond election_timeout_min, so that a run of lost datagrams costs no
   // election.
   Micros quorum_timeout = 2400 * kMillis;
+  // In the last quorum_probe_window before CheckQuorum would give up, as
+  // many of the followers it still waits for as make a majority are asked
+  // on their own every quorum_probe_interval, unless the chain's appends
+  // are known to arrive (ProbeForQuorum, election.cc).
+  Micros quorum_probe_window = 1200 * kMillis;
+  Micros quorum_probe_interval = 100 * kMillis;
   // Clock assumption of the lease (reads.cc): in the time a follower
   // measures as election_timeout_min, the leader's clock advances at least
   // election_timeout_min - lease_margin.
@@ -330,6 +336,8 @@ class Replica {
   bool MajorityReachable(Micros now) const;
   void StepDown(Micros now);
   void CheckQuorum(Micros now);
+  void ProbeForQuorum(Micros now);
+  Micros NextQuorumProbe() const;
   void NoteAckWanted(Micros now, Micros ack_delay);
   void NoteQuorumHeard();
 
@@ -347,6 +355,7 @@ class Replica {
   void Replicate(Micros now);
   void SendChain(Micros now, Micros ack_delay, bool allow_empty);
   Micros ChainAckDelay(Micros now) const;
+  bool ClientsAbout(Micros now) const;
   Micros NewEntriesAckDelay(Micros now) const;
   bool Busy(Micros now) const;
   Micros KeepaliveInterval(NodeId peer, Micros now) const;
@@ -490,7 +499,10 @@ class Replica {
   // tail, completes the majority, commits and answers (replication.cc).
   std::vector<NodeId> chain_;
   ChainWait chain_wait_;
-  Micros losses_seen_at_ = -1;    // the last chain append taken as lost
+  Micros losses_seen_at_ = -1;  // the last chain append taken as lost
+  // ...the last one while clients were about (ChainAckDelay, leader.cc)
+  Micros client_losses_seen_at_ = -1;
+  Micros last_request_at_ = -1;   // the last client request, in any role
   ChainDelivery chain_delivery_;  // how lossy the chain is, this term
   // Each put adds one per follower off the chain, up to LazyEveryPuts(),
   // which a batch costs (Replicate). Batches go to those followers in turn.
@@ -507,6 +519,7 @@ class Replica {
   // ...and when CheckQuorum gives up on it: quorum_timeout after the
   // acknowledgement was due, for the tail may defer it (ack_delay).
   Micros quorum_deadline_ = kNever;
+  Micros last_quorum_probe_ = -1;  // ProbeForQuorum's last round
   // Put entries not known to be answered yet, with when we started waiting.
   std::map<LogIndex, Micros> unconfirmed_;
 

@@ -31,7 +31,6 @@ void Replica::HandleGet(NodeId client, const GetRequest& get, Micros now) {
                    now);
     return;
   }
-  last_client_at_ = now;
   if (LeaseValid(now) && !KeyUnconfirmed(get.key)) {
     Reply(client, get.mid, ReplyKind::kOk, kv_.Get(get.key));
     return;
@@ -50,7 +49,6 @@ void Replica::HandlePut(NodeId client, const PutRequest& put, Micros now) {
         PendingRequest{client, put.mid, false, put.key, put.value, now}, now);
     return;
   }
-  last_client_at_ = now;
   AppendRequest(LogEntry{term_, put.key, put.value, client, put.mid},
                 PendingRequest{client, put.mid, false, put.key, put.value, now},
                 now);

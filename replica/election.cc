@@ -206,8 +206,6 @@ void Replica::BecomeLeader(Micros now) {
     p.next_index = log_.last_index() + 1;
   }
   for (NodeId voter : voters) progress_[voter].last_heard = now;
-  // Clients were likely waiting for this election: keep the busy cadence.
-  last_client_at_ = now;
   chain_wait_ = ChainWait();
   chain_delivery_.Reset();
   last_put_sent_at_ = -1;
@@ -435,17 +433,15 @@ void Replica::ProbeForQuorum(Micros now) {
   if (now < NextQuorumProbe()) return;
   last_quorum_probe_ = now;
   if (chain_delivery_.AtLeast(config_.lossy_delivery_percent, 100)) return;
-  int heard = 1;                                   // ourselves
   std::vector<std::pair<Micros, NodeId>> unheard;  // last heard, peer
   for (const auto& [peer, p] : progress_) {
-    if (p.acked_sent_at >= ack_wanted_since_) {
-      ++heard;
-    } else if (!Silent(peer)) {
+    if (p.acked_sent_at < ack_wanted_since_ && !Silent(peer)) {
       unheard.push_back({p.last_heard, peer});
     }
   }
   std::sort(unheard.begin(), unheard.end(), std::greater<>());
-  const size_t needed = static_cast<size_t>(std::max(0, quorum() - heard));
+  const size_t needed =
+      static_cast<size_t>(std::max(0, quorum() - HeardSinceAckWanted()));
   for (size_t i = 0; i < unheard.size() && i < needed; ++i) {
     SendAppend(unheard[i].second, now, SendOptions{true, false, 0});
   }
@@ -457,13 +453,17 @@ void Replica::NoteAckWanted(Micros now, Micros ack_delay) {
   quorum_deadline_ = now + ack_delay + config_.quorum_timeout;
 }
 
-void Replica::NoteQuorumHeard() {
-  if (ack_wanted_since_ == kNever) return;
+int Replica::HeardSinceAckWanted() const {
   int heard = 1;  // ourselves
   for (const auto& [peer, p] : progress_) {
     if (p.acked_sent_at >= ack_wanted_since_) ++heard;
   }
-  if (heard >= quorum()) ack_wanted_since_ = kNever;
+  return heard;
+}
+
+void Replica::NoteQuorumHeard() {
+  if (ack_wanted_since_ == kNever) return;
+  if (HeardSinceAckWanted() >= quorum()) ack_wanted_since_ = kNever;
 }
 
 void Replica::StepDown(Micros now) { BecomeFollower(term_, kNoNode, now); }

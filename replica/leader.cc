@@ -82,7 +82,9 @@ bool Replica::Busy(Micros now) const {
   // majority with a put not committed yet (CheckQuorum), that client would
   // wait that long again for a successor.
   if (!awaiting_commit_.empty() || !awaiting_lease_.empty()) return true;
-  return last_client_at_ >= 0 && now - last_client_at_ < config_.idle_after;
+  // Clients were likely waiting for our election: busy from it on too.
+  const Micros last_client_at = std::max(last_request_at_, led_since_);
+  return last_client_at >= 0 && now - last_client_at < config_.idle_after;
 }
 
 Micros Replica::KeepaliveInterval(NodeId peer, Micros now) const {
@@ -139,8 +141,12 @@ bool Replica::Owes(NodeId peer) const {
   return false;
 }
 
+bool Replica::Recent(Micros loss_seen_at, Micros now) const {
+  return loss_seen_at >= 0 && now - loss_seen_at < config_.loss_memory;
+}
+
 bool Replica::LosingAppends(Micros now) const {
-  return losses_seen_at_ >= 0 && now - losses_seen_at_ < config_.loss_memory;
+  return Recent(losses_seen_at_, now);
 }
 
 // Deferred acknowledgements save messages while puts flow, one reply for
@@ -166,9 +172,7 @@ bool Replica::ClientsAbout(Micros now) const {
 }
 
 Micros Replica::ChainAckDelay(Micros now) const {
-  const bool losing = client_losses_seen_at_ >= 0 &&
-                      now - client_losses_seen_at_ < config_.loss_memory;
-  return losing ? config_.ack_delay : 0;
+  return Recent(client_losses_seen_at_, now) ? config_.ack_delay : 0;
 }
 
 void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {

@@ -340,6 +340,8 @@ class Replica {
   Micros NextQuorumProbe() const;
   void NoteAckWanted(Micros now, Micros ack_delay);
   void NoteQuorumHeard();
+  // Followers that acknowledged since ack_wanted_since_, and ourselves.
+  int HeardSinceAckWanted() const;
 
   // replication.cc: the follower's side, commit and apply.
   void HandleAppendEntries(NodeId from, NodeId leader_field,
@@ -377,6 +379,8 @@ class Replica {
   // Puts per batch to each follower off the chain, as loss and crashes say.
   int LazyEveryPuts(Micros now) const;
   bool LosingAppends(Micros now) const;
+  // Whether a loss seen at `loss_seen_at` is within loss_memory.
+  bool Recent(Micros loss_seen_at, Micros now) const;
   bool SeenACrash(Micros now) const;
   void SendHeldPuts(Micros now);
   // Whether new puts wait for a stalled chain's resends (leader.cc).
@@ -511,7 +515,6 @@ class Replica {
   Micros lazy_batch_due_ = kNever;
   Micros last_put_sent_at_ = -1;   // the last chain append of new puts
   Micros put_batch_due_ = kNever;  // when the puts held back go down it
-  Micros last_client_at_ = -1;     // the last client request we handled
   Micros led_since_ = -1;          // when we became leader
   // The first acknowledgement we asked for since a majority last answered
   // (kNever: none outstanding): CheckQuorum steps down when it gets old.

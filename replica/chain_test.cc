@@ -480,11 +480,14 @@ std::vector<AppendEntries> PendingChainAppends(const TestCluster& c,
 
 // The tail's acknowledgement of `sent` (an append down 0's chain), having
 // received `received` chain appends in the term and, with the head, holding
-// 0's log through `through`, as the leader gets it.
+// 0's log through `through`, as the leader gets it; reporting `link` as
+// its count of its peers' messages that arrived and were lost (LinkLoss).
 void AcknowledgeAsTheTailThrough(TestCluster& c, const Chain& chain,
                                  const AppendEntries& sent, uint64_t received,
-                                 LogIndex through) {
+                                 LogIndex through, LinkCounts link = {}) {
   AppendReply ack;
+  ack.link_arrived = link.arrived;
+  ack.link_lost = link.lost;
   ack.term = c.replica(0).term();
   ack.success = true;
   ack.match_index = through;
@@ -497,9 +500,10 @@ void AcknowledgeAsTheTailThrough(TestCluster& c, const Chain& chain,
 
 // The same, holding all of 0's log.
 void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
-                          const AppendEntries& sent, uint64_t received) {
+                          const AppendEntries& sent, uint64_t received,
+                          LinkCounts link = {}) {
   AcknowledgeAsTheTailThrough(c, chain, sent, received,
-                              c.replica(0).log().last_index());
+                              c.replica(0).log().last_index(), link);
 }
 
 // Forty puts to 0, 6 ms apart; of the appends they send down the chain, the
@@ -509,9 +513,11 @@ void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
 // Returns how many batches went to the followers off the chain during the
 // last twenty puts, when the leader has seen enough of the tail's counts to
 // judge; and, if `batches_sent` is given, those batches and the chain.
+// The tail's acknowledgements report `link` as its LinkLoss counts.
 int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false,
                                  std::vector<Message>* batches_sent = nullptr,
-                                 Chain* chain_used = nullptr) {
+                                 Chain* chain_used = nullptr,
+                                 LinkCounts link = {}) {
   TestCluster c = FiveReplicas();
   const Chain chain = SettleAndPut(c, "put-0", "k0", "v");
   EXPECT_NE(chain.tail, kNoNode);
@@ -527,7 +533,7 @@ int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false,
     if (sent.empty()) return -1;
     c.DropAll();
     if (lost_one_in == 0 || i % lost_one_in != 0) {
-      AcknowledgeAsTheTail(c, chain, sent[0], ++received);
+      AcknowledgeAsTheTail(c, chain, sent[0], ++received, link);
     } else if (head_refuses) {
       AppendReply refusal;
       refusal.term = term;
@@ -560,6 +566,28 @@ TEST(ChainTest, LossyChainGivesTheOthersABatchAfterEveryPut) {
   EXPECT_GE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/2), 19);
   EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/10), 8);
   EXPECT_LE(LazyBatchesWhenTheChainLoses(/*lost_one_in=*/0), 8);
+}
+
+// The chain's own count can say too little, or by chance too much: every
+// replica's count of its peers' messages lost on the way (LinkLoss) tells
+// the leader as well. Here every chain append arrives, but the tail has
+// seen 30% of its peers' datagrams lost: the network is lossy, and the
+// leader takes it so. With 10% lost, it does not.
+TEST(ChainTest, FollowersCountsOfLostDatagramsMakeTheChainLossy) {
+  const int lossy = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, nullptr, nullptr, LinkCounts{140, 60});
+  EXPECT_GE(lossy, 19);
+  const int clean = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, nullptr, nullptr, LinkCounts{180, 20});
+  EXPECT_LE(clean, 8);
+  // Too few counted to tell: the chain's count decides alone.
+  const int few = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, nullptr, nullptr, LinkCounts{35, 15});
+  EXPECT_LE(few, 8);
+  // Counts no LinkLoss could hold are garbage, and ignored.
+  const int garbage = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, nullptr, nullptr, LinkCounts{0, 100000});
+  EXPECT_LE(garbage, 8);
 }
 
 // There each batch is a detour: it goes on from its follower to the tail,

@@ -12,7 +12,8 @@
 #include <vector>
 
 // Wire format. Every datagram is one JSON object with "src", "dst", "leader"
-// (4 hex digits each) and "type". Fields by type (unknown extra fields are
+// (4 hex digits each), "type", and between replicas "seq" (Message::seq,
+// left out when 0). Fields by type (unknown extra fields are
 // ignored, since the harness may add some):
 //
 //   hello
@@ -29,7 +30,7 @@
 //                 quiet_for?, idle?
 //   append_reply  term, success, match_index, conflict_term, conflict_index,
 //                 sent_at, via?, via_match?, commit?, via_commit?,
-//                 chain_received?
+//                 chain_received?, link_arrived?, link_lost?
 //
 // Terms and indexes are unsigned JSON integers, sent_at, ack_delay and
 // quiet_for signed ones, flags JSON booleans, "client" and "answerer"
@@ -269,7 +270,9 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
            r.OptionalUnsigned("via_match", &m.via_match) &&
            r.OptionalUnsigned("commit", &m.commit) &&
            r.OptionalUnsigned("via_commit", &m.via_commit) &&
-           r.OptionalUnsigned("chain_received", &m.chain_received);
+           r.OptionalUnsigned("chain_received", &m.chain_received) &&
+           r.OptionalUnsigned("link_arrived", &m.link_arrived) &&
+           r.OptionalUnsigned("link_lost", &m.link_lost);
   }
   if (type == "vote") {
     VoteRequest& m = message->body.emplace<VoteRequest>();
@@ -325,6 +328,7 @@ void DecodeObject(Json& json, DecodeResult* result) {
   std::string type;
   if (!r.Node("src", &message.src) || !r.Node("dst", &message.dst) ||
       !r.Node("leader", &message.leader) || !r.String("type", &type) ||
+      !r.OptionalUnsigned("seq", &message.seq) ||
       !DecodeBody(type, r, result, &message)) {
     result->message = Message{};
   }
@@ -410,6 +414,8 @@ struct BodyEncoder {
     if (m.commit != 0) j["commit"] = m.commit;
     if (m.via_commit != 0) j["via_commit"] = m.via_commit;
     if (m.chain_received != 0) j["chain_received"] = m.chain_received;
+    if (m.link_arrived != 0) j["link_arrived"] = m.link_arrived;
+    if (m.link_lost != 0) j["link_lost"] = m.link_lost;
   }
 };
 
@@ -491,6 +497,7 @@ std::string EncodeMessage(const Message& message) {
   j["dst"] = FormatNodeId(message.dst);
   j["leader"] = FormatNodeId(message.leader);
   j["type"] = TypeName(message.body);
+  if (message.seq != 0) j["seq"] = message.seq;
   std::visit(BodyEncoder{j}, message.body);
   // Client keys and values might in theory hold invalid UTF-8: replace
   // such bytes rather than throw.

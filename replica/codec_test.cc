@@ -40,7 +40,7 @@ auto Fields(const AppendEntries& m) {
 auto Fields(const AppendReply& m) {
   return std::tie(m.term, m.success, m.match_index, m.conflict_term,
                   m.conflict_index, m.sent_at, m.via, m.via_match, m.commit,
-                  m.via_commit, m.chain_received);
+                  m.via_commit, m.chain_received, m.link_arrived, m.link_lost);
 }
 
 // Fields that may be left out (they then take their default).
@@ -48,7 +48,7 @@ bool Optional(const std::string& name) {
   for (const char* optional :
        {"relay", "via", "stored_by", "confirmed", "ack_delay", "quiet_for",
         "idle", "via_match", "via_commit", "answerer", "log_ahead",
-        "chain_received", "get"}) {
+        "chain_received", "link_arrived", "link_lost", "get", "seq"}) {
     if (name == optional) return true;
   }
   return false;
@@ -56,7 +56,7 @@ bool Optional(const std::string& name) {
 
 bool SameMessage(const Message& a, const Message& b) {
   if (a.src != b.src || a.dst != b.dst || a.leader != b.leader ||
-      a.body.index() != b.body.index()) {
+      a.seq != b.seq || a.body.index() != b.body.index()) {
     return false;
   }
   return std::visit(
@@ -114,6 +114,12 @@ std::vector<Message> Samples() {
   append_reply.commit = 75;
   append_reply.via_commit = 74;
   append_reply.chain_received = 4000000000000ULL;
+  append_reply.link_arrived = 812;
+  append_reply.link_lost = 95;
+  Message numbered_append = Make(0x0002, 0x0001, 0x0002, std::move(append));
+  numbered_append.seq = 1234;
+  Message numbered_reply = Make(0x0001, 0x0002, 0x0002, append_reply);
+  numbered_reply.seq = std::numeric_limits<uint64_t>::max();
   return {
       Make(0x0001, kNoNode, kNoNode, Hello{}),
       Make(0x0015, 0x0000, 0x0002,
@@ -133,8 +139,8 @@ std::vector<Message> Samples() {
            ClientReply{ReplyKind::kFail, "MIDaaaaaaaaaaaa4", std::nullopt}),
       Make(0x0003, kNoNode, kNoNode, VoteRequest{12, 34, 11, true}),
       Make(0x0004, 0x0003, kNoNode, VoteReply{12, true, true}),
-      Make(0x0002, 0x0001, 0x0002, std::move(append)),
-      Make(0x0001, 0x0002, 0x0002, append_reply),
+      numbered_append,
+      numbered_reply,
       Make(0x0004, 0x0003, kNoNode, VoteReply{12, false, true, true}),
   };
 }
@@ -459,6 +465,25 @@ TEST(CodecTest, TermsAndIndexesMustBeUnsignedIntegers) {
             "field \"entries[2].term\": expected unsigned integer");
 }
 
+// The sequence number and the loss counts are counts too: a bad one is a
+// field error naming it, not a silent 0.
+TEST(CodecTest, SeqAndLinkCountsMustBeUnsignedIntegers) {
+  for (const char* field : {"seq", "link_arrived", "link_lost"}) {
+    for (const Json& bad : {Json(-1), Json("5"), Json(2.5), Json(nullptr)}) {
+      Json j = SampleJson("append_reply");
+      j[field] = bad;
+      DecodeResult r = DecodeJson(j);
+      EXPECT_EQ(r.error, DecodeError::kBadField) << j.dump();
+      EXPECT_EQ(r.detail, std::string("field \"") + field +
+                              "\": expected unsigned integer");
+    }
+  }
+  Json j = SampleJson("append");
+  EXPECT_EQ(j["seq"], 1234);
+  j["seq"] = "x";
+  EXPECT_EQ(DecodeJson(j).detail, "field \"seq\": expected unsigned integer");
+}
+
 TEST(CodecTest, SentAtIsASigned64BitInteger) {
   Json j = SampleJson("append_reply");
   j["sent_at"] = -5;
@@ -542,7 +567,8 @@ TEST(CodecTest, ChainFieldsAreOmittedWhenDefaultAndOptional) {
       Make(0x0001, 0x0002, 0x0002, AppendReply{3, true, 5, 0, 0, 77});
   j = Json::parse(EncodeMessage(reply));
   for (const char* name :
-       {"via", "via_match", "commit", "via_commit", "chain_received"}) {
+       {"via", "via_match", "commit", "via_commit", "chain_received",
+        "link_arrived", "link_lost", "seq"}) {
     EXPECT_FALSE(j.contains(name)) << name << " in " << j.dump();
   }
 

@@ -150,6 +150,10 @@ struct AppendReply {
   // From a chain's tail: how many appends it has received as the tail in
   // this term, this one included (ChainDelivery). 0 from anyone else.
   uint64_t chain_received = 0;
+  // The replier's LinkLoss counts: how many datagrams from its peers
+  // arrived, and how many were lost on the way.
+  uint64_t link_arrived = 0;
+  uint64_t link_lost = 0;
 };
 
 using MessageBody =
@@ -163,6 +167,9 @@ struct Message {
   // reads it from every replica message.
   NodeId leader = kNoNode;
   MessageBody body;
+  // Between replicas: how many messages the sender has sent to this
+  // receiver, this one included (LinkLoss). 0: not numbered.
+  uint64_t seq = 0;
 };
 
 // The harness's name for a body's type ("get", "ok", ...).

@@ -30,6 +30,16 @@ Replica::Replica(ReplicaConfig config, Micros now)
 }
 
 Ready Replica::TakeReady() {
+  // Numbered as they leave, in the order they leave: a deferred
+  // acknowledgement is counted when it goes, not when it was made.
+  for (Message& message : ready_.messages) {
+    if (!IsPeer(message.dst)) continue;
+    message.seq = ++sent_to_[message.dst];
+    if (auto* reply = std::get_if<AppendReply>(&message.body)) {
+      reply->link_arrived = link_loss_.counts().arrived;
+      reply->link_lost = link_loss_.counts().lost;
+    }
+  }
   Ready out = std::move(ready_);
   ready_ = Ready();
   return out;
@@ -137,6 +147,7 @@ void Replica::Step(const Message& message, Micros now) {
     return;
   }
   heard_from_[from] = now;
+  link_loss_.Received(from, message.seq);
   if (auto* request = std::get_if<VoteRequest>(&message.body)) {
     HandleVoteRequest(from, *request, now);
   } else if (auto* reply = std::get_if<VoteReply>(&message.body)) {

@@ -29,6 +29,7 @@
 
 #include "replica/chain_delivery.h"
 #include "replica/kv_store.h"
+#include "replica/link_loss.h"
 #include "replica/messages.h"
 #include "replica/raft_log.h"
 #include "replica/rng.h"
@@ -223,6 +224,7 @@ class Replica {
   LogIndex commit_index() const { return commit_index_; }
   LogIndex applied_index() const { return applied_index_; }
   const RaftLog& log() const { return log_; }
+  const LinkLoss& link_loss() const { return link_loss_; }
   const KvStore& kv() const { return kv_; }
   const ReplicaStats& stats() const { return stats_; }
   const ReplicaConfig& config() const { return config_; }
@@ -372,8 +374,9 @@ class Replica {
   bool Owes(NodeId peer) const;
   void SendKeepalives(Micros now);
   void SendLazyBatch(Micros now);
-  // Whether the chain loses much (ChainDelivery): then the followers off
-  // it get a batch after more puts, and their batches are detours.
+  // Whether the chain loses much (ChainDelivery, or LinkLoss): then the
+  // followers off it get a batch after more puts, and their batches are
+  // detours.
   bool ChainIsLossy() const;
   bool SendsDetours(size_t lazy_followers) const;
   // Puts per batch to each follower off the chain, as loss and crashes say.
@@ -506,7 +509,10 @@ class Replica {
   Micros losses_seen_at_ = -1;  // the last chain append taken as lost
   // ...the last one while clients were about (ChainAckDelay, leader.cc)
   Micros client_losses_seen_at_ = -1;
-  Micros last_request_at_ = -1;   // the last client request, in any role
+  Micros last_request_at_ = -1;  // the last client request, in any role
+  LinkLoss link_loss_;
+  std::map<NodeId, uint64_t> sent_to_;          // Message::seq, per peer
+  std::map<NodeId, LinkCounts> reported_loss_;  // followers' LinkLoss
   ChainDelivery chain_delivery_;  // how lossy the chain is, this term
   // Each put adds one per follower off the chain, up to LazyEveryPuts(),
   // which a batch costs (Replicate). Batches go to those followers in turn.

@@ -223,6 +223,43 @@ TEST(ReplicationTest, LostAppendIsSentAgain) {
   }
 }
 
+// Each replica numbers what it sends to each peer (Message::seq), and a
+// receiver counts the gaps as lost (LinkLoss); its acknowledgements carry
+// the counts to the leader.
+TEST(ReplicationTest, FollowersCountTheDatagramsLostOnTheWay) {
+  TestCluster c(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
+  ASSERT_TRUE(c.RunUntil([&] { return c.AllFollow(0); }, 3000 * kMs));
+  const LinkCounts before = c.replica(1).link_loss().counts();
+  int seen = 0;
+  int dropped = 0;
+  std::vector<AppendReply> replies;
+  for (int i = 1; i <= 30; ++i) {
+    c.Put(0, kClient, "put-" + std::to_string(i), "k", "v");
+    for (int hop = 0; hop < 20 && !c.pending().empty(); ++hop) {
+      for (const AppendReply& r : c.PendingBodies<AppendReply>(1, 0)) {
+        replies.push_back(r);
+      }
+      dropped += c.Drop([&](const Message& m) {
+        return m.src == 0 && m.dst == 1 && ++seen % 3 == 0;
+      });
+      c.DeliverAll();
+    }
+    c.AdvanceBy(100 * kMs);
+  }
+  ASSERT_GE(dropped, 10);
+  // A loss shows when the next one arrives.
+  c.RunFor(TestConfig().heartbeat_interval + 100 * kMs);
+  const LinkCounts after = c.replica(1).link_loss().counts();
+  EXPECT_EQ(after.lost - before.lost, static_cast<uint64_t>(dropped));
+  EXPECT_GT(after.arrived - before.arrived,
+            static_cast<uint64_t>(seen - dropped));
+  // The follower said so: its last acknowledgements carry its counts.
+  ASSERT_FALSE(replies.empty());
+  EXPECT_GT(replies.back().link_lost, before.lost);
+  EXPECT_LE(replies.back().link_lost, after.lost);
+  EXPECT_GT(replies.back().link_arrived, before.arrived);
+}
+
 TEST(ReplicationTest, FollowersApplyInLogOrder) {
   TestCluster c(3, {1000 * kMs, 1500 * kMs, 2000 * kMs});
   ASSERT_TRUE(c.RunUntil([&] { return c.AllFollow(0); }, 3000 * kMs));

@@ -242,7 +242,6 @@ TEST(ElectionTest, VoteRefusedToCandidateWithShorterLogOfSameLastTerm) {
 
 TEST(ElectionTest, PreVoteAppliesTheSameLogCheck) {
   TestCluster c = VoterWithLog({1, 2}, 2);
-  const Micros deadline_before = c.replica(2).NextDeadline();
 
   c.Inject(1, 2, PreVote(3, 5, 1));
   std::optional<VoteReply> stale_term = TakeVoteReply(c, 2, 1);
@@ -254,6 +253,9 @@ TEST(ElectionTest, PreVoteAppliesTheSameLogCheck) {
   ASSERT_TRUE(short_log);
   EXPECT_FALSE(short_log->granted) << "same last term, shorter log";
 
+  // (The voter campaigns itself, and counts those two as grants in its
+  // round: CampaignerBehindUsCountsAsAGrant.)
+  const Micros deadline_before = c.replica(2).NextDeadline();
   c.Inject(0, 2, PreVote(3, 2, 2));
   std::optional<VoteReply> granted = TakeVoteReply(c, 2, 0);
   ASSERT_TRUE(granted);
@@ -264,6 +266,31 @@ TEST(ElectionTest, PreVoteAppliesTheSameLogCheck) {
   EXPECT_EQ(c.replica(2).term(), 2u);
   EXPECT_EQ(c.replica(2).voted_for(), kNoNode);
   EXPECT_EQ(c.replica(2).NextDeadline(), deadline_before);
+}
+
+// A peer behind us that campaigns would grant our own pre-vote (it hears no
+// leader, and our log is ahead), so while we campaign its request counts as
+// its grant: with exactly a majority alive on a lossy network, the one
+// survivor holding the last entries otherwise needs every other's grant to
+// get through. Not a peer whose term is already past our round's.
+TEST(ElectionTest, CampaignerBehindUsCountsAsAGrant) {
+  TestCluster c = VoterWithLog({1, 2}, 2);
+  ASSERT_EQ(c.replica(2).role(), Role::kPreCandidate);
+  c.Inject(1, 2, PreVote(4, 1, 1));  // its term is 3, past our round's 3
+  c.DropAll();
+  c.AdvanceBy(ReplicaConfig().ballot_linger);
+  EXPECT_EQ(c.replica(2).role(), Role::kPreCandidate);
+
+  c.Inject(1, 2, PreVote(3, 1, 1));  // its term is 2
+  std::optional<VoteReply> reply = TakeVoteReply(c, 2, 1);
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->granted);
+  EXPECT_TRUE(reply->log_ahead);
+  // With ourselves, a majority of three: the round is won once
+  // ballot_linger has passed with 0 still silent.
+  c.AdvanceBy(ReplicaConfig().ballot_linger);
+  EXPECT_EQ(c.replica(2).role(), Role::kCandidate);
+  EXPECT_EQ(c.replica(2).term(), 3u);
 }
 
 // --- Split vote -------------------------------------------------------------
@@ -874,6 +901,47 @@ TEST(ElectionTest, IdleLeaderSpeaksRarelyAndIsNotDeposed) {
   c.DropAll();
   c.Inject(2, 1, PreVote(5, 100, 1));
   EXPECT_TRUE(c.PendingBodies<VoteReply>(1, 2).empty());
+}
+
+// The quiet spell holds a follower to a leader's lease; once that leader
+// says it leads no more (a message of a later term from it, naming another
+// or nobody as leader), the follower is free at once: the deposed leader
+// serves no more reads from its lease. Otherwise an idle leader deposed by
+// a stray term bump leaves nobody able to elect anyone for the spell.
+TEST(ElectionTest, DeposedIdleLeaderReleasesItsFollowersFromTheQuietSpell) {
+  TestCluster c = ThreeReplicas();
+  ASSERT_TRUE(ElectZero(c));
+  const ReplicaConfig& config = c.replica(0).config();
+  c.RunFor(config.idle_after + config.idle_interval);
+  c.RunFor(config.election_timeout_min + 10 * kMs);
+  c.DropAll();
+  const LogIndex last = c.replica(1).log().last_index();
+  const Term last_term = c.replica(1).log().last_term();
+  auto answers_campaign = [&](Term term) {
+    c.Inject(2, 1, PreVote(term, last, last_term));
+    std::optional<VoteReply> reply = TakeVoteReply(c, 1, 2);
+    return reply.has_value() && reply->granted;
+  };
+  ASSERT_FALSE(answers_campaign(3)) << "within the quiet spell";
+  // Word from others, or from the leader in its own term, frees nobody.
+  c.Inject(2, 1, Vote(6, last, last_term));
+  c.DropAll();
+  AppendReply own_term;
+  own_term.term = 1;
+  own_term.success = true;
+  own_term.match_index = last;
+  c.Inject(0, 1, own_term);
+  c.DropAll();
+  EXPECT_FALSE(answers_campaign(7));
+  // The leader is deposed, and says so: in term 5 it follows nobody.
+  AppendReply stale;
+  stale.term = 5;
+  c.Inject(2, 0, stale);
+  ASSERT_EQ(c.replica(0).role(), Role::kFollower);
+  c.DropAll();
+  c.Inject(0, 1, PreVote(6, last, last_term));
+  c.DropAll();
+  EXPECT_TRUE(answers_campaign(7));
 }
 
 // --- CheckQuorum ------------------------------------------------------------

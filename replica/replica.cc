@@ -114,14 +114,14 @@ void Replica::BecomeFollower(Term term, NodeId leader, Micros now) {
   ack_wanted_since_ = kNever;
   unconfirmed_.clear();
   if (leader != kNoNode) {
-    last_heard_from_leader_ = now;
+    HoldToLease(leader, now);
     failed_campaigns_ = 0;
   }
   ResetElectionTimer(now);
   if (was_leader) {
     // It led until now: its lease quorum counted it at this time, so it must
     // not vote for E_min from here (see HeardFromLeaderRecently).
-    last_heard_from_leader_ = now;
+    HoldToLease(config_.id, now);
     RequeueOwedRequests(now);
   }
   if (leader_ != kNoNode) ReleaseHeldRequests(now);
@@ -148,6 +148,7 @@ void Replica::Step(const Message& message, Micros now) {
   }
   heard_from_[from] = now;
   link_loss_.Received(from, message.seq);
+  ReleaseLeaseOfDeposedLeader(message);
   if (auto* request = std::get_if<VoteRequest>(&message.body)) {
     HandleVoteRequest(from, *request, now);
   } else if (auto* reply = std::get_if<VoteReply>(&message.body)) {

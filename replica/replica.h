@@ -335,6 +335,9 @@ class Replica {
                               Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
+  void HoldToLease(NodeId leader, Micros now);
+  void TakeCampaignAsGrant(NodeId from, const VoteRequest& request, Micros now);
+  void ReleaseLeaseOfDeposedLeader(const Message& message);
   bool MajorityReachable(Micros now) const;
   void StepDown(Micros now);
   void CheckQuorum(Micros now);
@@ -456,6 +459,11 @@ class Replica {
   KvStore kv_;
   Micros election_deadline_ = kNever;
   Micros last_heard_from_leader_ = -1;  // -1: never
+  // Whose leadership last_heard_from_leader_ holds us to, and in which
+  // term (ourselves after we led): news that it no longer leads releases
+  // us (ReleaseLeaseOfDeposedLeader).
+  NodeId lease_leader_ = kNoNode;
+  Term lease_term_ = 0;
   // The quiet_for and idle of the leader's last append.
   Micros leader_quiet_for_ = 0;
   bool leader_idle_ = false;

@@ -58,7 +58,7 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
   if (append.term > term_ || role_ != Role::kFollower || leader_ != origin) {
     BecomeFollower(append.term, origin, now);
   } else {
-    last_heard_from_leader_ = now;
+    HoldToLease(origin, now);
     failed_campaigns_ = 0;
     ResetElectionTimer(now);
     ReleaseHeldRequests(now);  // held while the leader was quiet

@@ -15,12 +15,16 @@ namespace {
 // (ExtendRound).
 constexpr int kMaxRoundExtensions = 3;
 
-// The term its sender was in when it sent `body`, where the body says so;
-// 0 where it does not (a granted pre-vote echoes the campaign's term).
+// The term its sender was in when it sent a message, where the message
+// says so; 0 where it does not (a granted pre-vote echoes the campaign's
+// term; a pre-vote for term 0 is malformed).
+Term SenderTerm(const VoteRequest& m) {
+  if (!m.pre_vote) return m.term;
+  return m.term == 0 ? 0 : m.term - 1;
+}
+
 Term SenderTerm(const MessageBody& body) {
-  if (const auto* m = std::get_if<VoteRequest>(&body)) {
-    return m->pre_vote ? m->term - 1 : m->term;
-  }
+  if (const auto* m = std::get_if<VoteRequest>(&body)) return SenderTerm(*m);
   if (const auto* m = std::get_if<VoteReply>(&body)) {
     return m->pre_vote ? 0 : m->term;
   }
@@ -422,8 +426,7 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
 void Replica::TakeCampaignAsGrant(NodeId from, const VoteRequest& request,
                                   Micros now) {
   if (role_ != Role::kPreCandidate) return;
-  const Term sender_term = request.pre_vote ? request.term - 1 : request.term;
-  if (sender_term >= term_ + 1) return;
+  if (SenderTerm(request) >= term_ + 1) return;
   if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
     votes_.push_back(from);
   }

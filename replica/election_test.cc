@@ -932,6 +932,8 @@ TEST(ElectionTest, DeposedIdleLeaderReleasesItsFollowersFromTheQuietSpell) {
   own_term.match_index = last;
   c.Inject(0, 1, own_term);
   c.DropAll();
+  c.Inject(0, 1, PreVote(0, last, last_term));  // malformed: no term -1
+  c.DropAll();
   EXPECT_FALSE(answers_campaign(7));
   // The leader is deposed, and says so: in term 5 it follows nobody.
   AppendReply stale;

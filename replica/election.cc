@@ -400,15 +400,21 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
     ++stats_.stale_messages;
     return;
   }
+  CountAnswer(from, reply.granted, now);
+}
+
+// `from` answered our round; a pre-vote grant is also remembered for the
+// next round (StartPreVote).
+void Replica::CountAnswer(NodeId from, bool granted, Micros now) {
   if (std::find(vote_answers_.begin(), vote_answers_.end(), from) ==
       vote_answers_.end()) {
     vote_answers_.push_back(from);
   }
-  if (reply.granted) {
+  if (granted) {
     if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
       votes_.push_back(from);
     }
-    if (reply.pre_vote) pre_vote_grants_[from] = now;
+    if (role_ == Role::kPreCandidate) pre_vote_grants_[from] = now;
   }
   MaybeWinRound(now);
 }
@@ -427,15 +433,7 @@ void Replica::TakeCampaignAsGrant(NodeId from, const VoteRequest& request,
                                   Micros now) {
   if (role_ != Role::kPreCandidate) return;
   if (SenderTerm(request) >= term_ + 1) return;
-  if (std::find(votes_.begin(), votes_.end(), from) == votes_.end()) {
-    votes_.push_back(from);
-  }
-  if (std::find(vote_answers_.begin(), vote_answers_.end(), from) ==
-      vote_answers_.end()) {
-    vote_answers_.push_back(from);
-  }
-  pre_vote_grants_[from] = now;
-  MaybeWinRound(now);
+  CountAnswer(from, /*granted=*/true, now);
 }
 
 // With a majority of grants, the round is won once every peer answered or

@@ -334,6 +334,7 @@ class Replica {
   bool BehindRecentCampaigner(NodeId from, const VoteRequest& request,
                               Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
+  void CountAnswer(NodeId from, bool granted, Micros now);
   bool HeardFromLeaderRecently(Micros now) const;
   void HoldToLease(NodeId leader, Micros now);
   void TakeCampaignAsGrant(NodeId from, const VoteRequest& request, Micros now);

@@ -318,6 +318,8 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
     if (!log_ok) {
       TakeCampaignAsGrant(from, request, now);
       CampaignAhead(now);
+    } else if (granted) {
+      YieldToEqualRival(from, request, now);
     }
     return;
   }
@@ -373,6 +375,29 @@ bool Replica::BehindRecentCampaigner(NodeId from, const VoteRequest& request,
 // for us if it hears of it in time (HandleVoteReply).
 void Replica::CampaignAhead(Micros now) {
   if (role_ == Role::kFollower) StartPreVote(now);
+}
+
+// Two pre-candidates with the same log each grant the other's pre-vote, so
+// both win their rounds and split the real vote: each voter grants whoever
+// asks first, and nobody leads until randomized timers part them (a second
+// or more). That is common after a leader dies, for the followers holding
+// its last entries all campaign at once when the first one behind them
+// does (CampaignAhead). So of two such rivals the one with the higher id
+// stands aside, as for a longer log (HandleVoteReply), and only as often:
+// should the other be unable to win, our next round goes on regardless.
+void Replica::YieldToEqualRival(NodeId from, const VoteRequest& request,
+                                Micros now) {
+  if (role_ != Role::kPreCandidate || from > config_.id) return;
+  if (!AtLeastAsUpToDate(log_.last_index(), log_.last_term(),
+                         request.last_log_index, request.last_log_term)) {
+    return;
+  }
+  if (stood_aside_at_ >= 0 &&
+      now - stood_aside_at_ < 2 * config_.election_timeout_max) {
+    return;
+  }
+  stood_aside_at_ = now;
+  BecomeFollower(term_, kNoNode, now);
 }
 
 void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {

@@ -254,9 +254,10 @@ TEST(ElectionTest, PreVoteAppliesTheSameLogCheck) {
   EXPECT_FALSE(short_log->granted) << "same last term, shorter log";
 
   // (The voter campaigns itself, and counts those two as grants in its
-  // round: CampaignerBehindUsCountsAsAGrant.)
+  // round: CampaignerBehindUsCountsAsAGrant. A longer log is granted; the
+  // same log would make it stand aside: EqualRivalWithTheHigherIdStandsAside.)
   const Micros deadline_before = c.replica(2).NextDeadline();
-  c.Inject(0, 2, PreVote(3, 2, 2));
+  c.Inject(0, 2, PreVote(3, 3, 2));
   std::optional<VoteReply> granted = TakeVoteReply(c, 2, 0);
   ASSERT_TRUE(granted);
   EXPECT_TRUE(granted->granted);
@@ -339,6 +340,49 @@ TEST(ElectionTest, SplitVoteThenResolution) {
   c.RunUntil(2500 * kMs);
   EXPECT_TRUE(c.AllFollow(0));
   EXPECT_EQ(c.replica(0).term(), 1u);
+}
+
+// Two replicas with the same log campaign at the same moment (after a
+// leader dies, the followers holding its last entries all do when the first
+// one behind them asks: CampaignAhead). Each grants the other's pre-vote;
+// 1, the higher id, stands aside, so only 0 asks for real votes and wins
+// term 1 at once instead of splitting it. Only once in a while, as for a
+// longer log: should 0 be unable to win, 1's next round goes on.
+TEST(ElectionTest, EqualRivalWithTheHigherIdStandsAside) {
+  TestCluster c(5,
+                {1000 * kMs, 1000 * kMs, 5000 * kMs, 5000 * kMs, 5000 * kMs});
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  ASSERT_EQ(c.replica(1).role(), Role::kPreCandidate);
+  c.DeliverAll();  // the pre-votes cross
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  EXPECT_EQ(c.replica(1).role(), Role::kFollower);
+
+  c.Stabilize();
+  WaitOutBallotLinger(c);
+  c.Stabilize();
+  EXPECT_EQ(c.replica(0).role(), Role::kLeader);
+  EXPECT_EQ(c.replica(0).term(), 1u);
+  EXPECT_EQ(c.replica(1).voted_for(), 0);
+}
+
+TEST(ElectionTest, EqualRivalStandsAsideOnlyOnceInAWhile) {
+  TestCluster c(5,
+                {1000 * kMs, 1000 * kMs, 5000 * kMs, 5000 * kMs, 5000 * kMs});
+  c.AdvanceTo(1000 * kMs);
+  c.DropAll();
+  c.Inject(0, 1, PreVote(1, 0, 0));
+  ASSERT_EQ(c.replica(1).role(), Role::kFollower);
+
+  // 1 campaigns again at its next timeout, well within
+  // 2 * election_timeout_max: 0's pre-vote no longer moves it.
+  c.DropAll();
+  c.AdvanceTo(c.replica(1).NextDeadline());
+  ASSERT_EQ(c.replica(1).role(), Role::kPreCandidate);
+  ASSERT_LT(c.now(), 1000 * kMs + 2 * ReplicaConfig().election_timeout_max);
+  c.DropAll();
+  c.Inject(0, 1, PreVote(1, 0, 0));
+  EXPECT_EQ(c.replica(1).role(), Role::kPreCandidate);
 }
 
 // --- Terms ------------------------------------------------------------------

@@ -331,6 +331,7 @@ class Replica {
   void BecomeLeader(Micros now);
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void CampaignAhead(Micros now);
+  void YieldToEqualRival(NodeId from, const VoteRequest& request, Micros now);
   bool BehindRecentCampaigner(NodeId from, const VoteRequest& request,
                               Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);

@@ -8,8 +8,8 @@
 // ack_before_commit  linearizability         partition-churn   5   1/1  39/37
 // follower_reads     linearizability         slow-elections   10   1/1  25/40
 // lease_ignored      linearizability         slow-elections   10   2/1  17/40
-// double_vote        election_safety or      slow-elections   10   3/1  28/24
-//                    log_matching
+// double_vote        election_safety or      slow-lossy-      20   -/1   -/10
+//                    log_matching            elections
 // no_truncate        log_matching (or        partition-churn   5   1/1  36/37
 //                    state_machine_safety,
 //                    committed_on_majority)
@@ -33,7 +33,11 @@
 //   violation of a step, and the second leader's no-op lands where the
 //   first leader already has an entry of that term, so the same step
 //   usually reports log_matching before election_safety. Same-term
-//   candidates need overlapping elections: hence the slow network.
+//   candidates need overlapping elections: hence the slow network, and
+//   drops too since replicas with the same log that campaign together no
+//   longer both go on (YieldToEqualRival, election.cc): on slow-elections
+//   alone only 4 seeds of 40 catch it (first 18; 28/24 and 3/1 before),
+//   while with 20% drops rivals often miss each other's pre-vote.
 // - lease_ignored needs a read at a leader that is deposed or has not yet
 //   applied its predecessor's commits; CheckQuorum and the no-op keep that
 //   window short, hence the slow network too.
@@ -95,9 +99,9 @@ const Case kCases[] = {
      {kLinearizability},
      10},
     {Broken::kDoubleVote,
-     "scenarios/broken/slow-elections.json",
+     "scenarios/broken/slow-lossy-elections.json",
      {kElectionSafety, kLogMatching},
-     10},
+     20},
     {Broken::kNoTruncate,
      "scenarios/broken/partition-churn.json",
      {kLogMatching, kStateMachineSafety, kCommittedOnMajority},

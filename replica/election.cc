@@ -190,11 +190,26 @@ void Replica::SendVoteRequests(Micros now) {
   const bool pre_vote = role_ == Role::kPreCandidate;
   const VoteRequest request{pre_vote ? term_ + 1 : term_, log_.last_index(),
                             log_.last_term(), pre_vote};
+  // Cut off, a peer we have asked since we last heard from it is asked
+  // again only after twice the interval, then four times: across rounds
+  // too, since a minority's new round would otherwise ask the whole
+  // silent majority at once, every election timeout, for the whole
+  // partition. A peer that speaks is asked at the full pace again.
+  const bool cut_off = pre_vote && !MajorityReachable(now);
   for (NodeId peer : config_.peers) {
     if (std::find(vote_answers_.begin(), vote_answers_.end(), peer) !=
         vote_answers_.end()) {
       continue;
     }
+    UnansweredAsks& asks = unanswered_asks_[peer];
+    if (cut_off && asks.count > 0 &&
+        now - asks.last_at <
+            (config_.vote_resend_interval
+             << std::min(asks.count, config_.max_silent_peer_backoff))) {
+      continue;
+    }
+    ++asks.count;
+    asks.last_at = now;
     Send(peer, request);
   }
   // Cut off, the first repeat waits twice the interval: a minority's

@@ -499,7 +499,18 @@ TEST(ElectionTest, PreVoteGrantCarriesIntoTheNextRound) {
       },
       c.now() + 5000 * kMs));
   ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  EXPECT_EQ(c.replica(0).stats().elections_started, first_round + 1);
+  // Cut off, 0 asks the silent 2, 3 and 4 again when their wait is over
+  // (CutOffPreCandidateAsksASilentPeerLessAndLessOften), in this round.
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        if (!AskedByZero(c).empty()) return true;
+        c.DropAll();
+        return false;
+      },
+      c.now() + 2000 * kMs));
   EXPECT_EQ(AskedByZero(c), (std::vector<NodeId>{2, 3, 4}));
+  EXPECT_EQ(c.replica(0).stats().elections_started, first_round + 1);
   // 2's grant now makes a majority with 0 and 1's carried one.
   ExchangeOnlyWith(c, 2);
   WaitOutBallotLinger(c);
@@ -874,6 +885,50 @@ TEST(ElectionTest, CutOffReplicaCampaignsLessOften) {
   EXPECT_GE(campaigns, 4u);
   EXPECT_LE(campaigns, 6u) << "every 4 s after the first, not every 2 s";
   EXPECT_EQ(c.replica(2).term(), 1u);
+}
+
+// Times at which 0 asks each peer for a (pre)vote until `until`, everything
+// lost meanwhile.
+std::map<NodeId, std::vector<Micros>> AsksUntil(TestCluster& c, Micros until) {
+  std::map<NodeId, std::vector<Micros>> asked;
+  while (c.now() < until) {
+    for (const Message& m : c.Pending()) {
+      if (m.src == 0 && BodyAs<VoteRequest>(m)) asked[m.dst].push_back(c.now());
+    }
+    c.DropAll();
+    c.AdvanceTo(std::min(until, c.now() + 10 * kMs));
+  }
+  return asked;
+}
+
+// A replica cut off from everyone asks each silent peer less often: twice,
+// then four times vote_resend_interval after its last ask, across its
+// rounds too (a minority's rounds otherwise ask the whole
+// silent majority every election timeout). A word from the peer puts it
+// back to the full pace.
+TEST(ElectionTest, CutOffPreCandidateAsksASilentPeerLessAndLessOften) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  // 0's rounds start every 2 s (its timeout, doubled when cut off), and it
+  // asks again in between (SendVoteRequests).
+  const std::vector<Micros> asked = AsksUntil(c, 3600 * kMs)[2];
+  const Micros interval = c.replica(0).config().vote_resend_interval;
+  ASSERT_EQ(asked.size(), 4u);
+  EXPECT_EQ(asked[0], 1000 * kMs);
+  for (size_t i = 1; i < asked.size(); ++i) {
+    const Micros wait = interval << std::min<size_t>(i, 2);
+    EXPECT_GE(asked[i] - asked[i - 1], wait) << "ask " << i;
+  }
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+
+  // 2 speaks (it refuses, say): the next round, at 4 s, asks it, but not 3
+  // and 4, asked 500 ms before and still silent.
+  c.Inject(2, 0, VoteReply{0, false, true});
+  std::map<NodeId, std::vector<Micros>> after = AsksUntil(c, 4400 * kMs);
+  EXPECT_EQ(after[2], std::vector<Micros>{4000 * kMs});
+  EXPECT_TRUE(after[3].empty());
+  EXPECT_TRUE(after[4].empty());
 }
 
 // With exactly a majority alive every peer's grant is needed, and at high

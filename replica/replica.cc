@@ -147,6 +147,7 @@ void Replica::Step(const Message& message, Micros now) {
     return;
   }
   heard_from_[from] = now;
+  unanswered_asks_.erase(from);
   link_loss_.Received(from, message.seq);
   ReleaseLeaseOfDeposedLeader(message);
   if (auto* request = std::get_if<VoteRequest>(&message.body)) {

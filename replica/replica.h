@@ -157,6 +157,10 @@ struct ReplicaConfig {
   // election timeout, up to 2^max_campaign_backoff times; hearing from a
   // leader resets it.
   int max_campaign_backoff = 1;
+  // A pre-candidate cut off from a majority asks a peer that has left its
+  // requests unanswered only every 2^n vote_resend_intervals, n the
+  // requests so far, up to this (SendVoteRequests).
+  int max_silent_peer_backoff = 2;
   // At most this many gets wait in the log at once; the others wait for
   // the lease their acknowledgements renew (reads.cc).
   size_t max_gets_in_log = 4;
@@ -489,6 +493,14 @@ class Replica {
   int vote_sends_ = 0;        // this round's requests so far
   int failed_campaigns_ = 0;  // in a row, since we last heard from a leader
   std::map<NodeId, Micros> heard_from_;  // the last message from each peer
+  // Our vote requests to each peer since we last heard from it, and when
+  // the last went: a peer silent while we are cut off is asked less and
+  // less often, across rounds too (SendVoteRequests).
+  struct UnansweredAsks {
+    int count = 0;
+    Micros last_at = -1;
+  };
+  std::map<NodeId, UnansweredAsks> unanswered_asks_;
   int last_round_answers_ = 0;  // peers that answered our last (pre)vote round
   int rounds_extended_ = 0;     // how often this round was extended
   // When a round that has its majority stops waiting for the other peers'

@@ -1544,5 +1544,35 @@ TEST(ChainTest, LossyLeaderKeepsItsStarRoundsGoing) {
   }
 }
 
+// The same unlucky answers, but the leader has counted how lossy the
+// network is (the tail's LinkLoss counts: 10% lost), and at that loss the
+// head would answer four rounds in five: the others' silence says cut off,
+// and the rounds back off.
+TEST(ChainTest, LeaderThatCountedLittleLossTakesSilenceForAPartition) {
+  TestCluster c = FiveReplicas();
+  const Chain chain = SettleAndPut(c, "put-1", "k", "v");
+  const std::vector<AppendEntries> sent = PendingChainAppends(c, chain);
+  ASSERT_EQ(sent.size(), 1u);
+  c.DropAll();
+  // An acknowledgement of what came before put-1, reporting the counts.
+  AcknowledgeAsTheTailThrough(c, chain, sent[0], 1, sent[0].prev_index,
+                              LinkCounts{180, 20});
+  c.DropAll();
+  const ReplicaConfig& config = c.replica(0).config();
+  const std::vector<Micros> rounds =
+      StarRounds(c, config.quorum_timeout, [&](int round, NodeId follower) {
+        return follower == chain.head && round % 3 == 1;
+      });
+  ASSERT_GE(rounds.size(), 4u);
+  bool backed_off = false;
+  for (size_t i = 1; i < rounds.size(); ++i) {
+    if (rounds[i] - rounds[i - 1] > config.election_timeout_min / 4) {
+      backed_off = true;
+    }
+  }
+  EXPECT_TRUE(backed_off);
+  EXPECT_LE(rounds.size(), 5u);
+}
+
 }  // namespace
 }  // namespace stepwise

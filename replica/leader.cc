@@ -585,12 +585,13 @@ void Replica::CheckChainStall(Micros now) {
 
 // Too few followers answered the star rounds to make a majority with us,
 // and each of the others stayed silent through so many of them that, at the
-// rate the ones that answer do, the odds of that were it reachable are
-// below kCutOffDoubt. With only a bare majority alive, every live follower
-// must answer, and on a network that loses much (the answering ones answer
-// below kMinAnswerRate) one may stay silent for many rounds by bad luck
-// alone: there silence is never taken for a partition. (Doubles multiplied
-// only, never pow(): the result must not depend on a math library.)
+// rate a reachable follower answers (from the network's counted loss, else
+// from the ones that answer), the odds of that were it reachable are below
+// kCutOffDoubt. With only a bare majority alive, every live follower must
+// answer, and on a network that loses much (answers below kMinAnswerRate)
+// one may stay silent for many rounds by bad luck alone: there silence is
+// never taken for a partition. (Doubles multiplied only, never pow(): the
+// result must not depend on a math library.)
 bool Replica::LooksCutOff() const {
   if (chain_wait_.first_star_at < 0) return false;
   int responsive = 0;
@@ -603,10 +604,23 @@ bool Replica::LooksCutOff() const {
     answered += p.star_answered;
   }
   if (1 + responsive >= quorum()) return false;
-  // Laplace's rule of succession. No answer at all gives 1/2, below
-  // kMinAnswerRate: a leader that hears nobody cannot tell a partition from
-  // a run of losses, and keeps asking.
-  const double rate = (answered + 1.0) / (asked + 2.0);
+  // How often a reachable follower answers: from the network's loss once
+  // enough datagrams were counted (LinkLoss, every replica's), an answer
+  // needing two through; else from the star rounds' answers, by Laplace's
+  // rule of succession, where no answer at all gives 1/2, below
+  // kMinAnswerRate: a leader that hears nobody and knows nothing of the
+  // network cannot tell a partition from a run of losses, and keeps
+  // asking. The count is the better guide: a leader on a partition's
+  // minority side at 10% drops hears few star round answers before
+  // CheckQuorum, by chance often below kMinAnswerRate, and went on asking
+  // every election_timeout_min / 4, three datagrams a round counted and
+  // lost.
+  double rate = (answered + 1.0) / (asked + 2.0);
+  const int lost = LostPerMille(link_loss_.counts(), reported_loss_);
+  if (lost >= 0) {
+    const double through = 1.0 - lost / 1000.0;
+    rate = through * through;
+  }
   if (rate < kMinAnswerRate) return false;
   const double miss = 1.0 - rate;
   for (const auto& [peer, p] : progress_) {

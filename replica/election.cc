@@ -398,8 +398,7 @@ void Replica::CampaignAhead(Micros now) {
 // or more). That is common after a leader dies, for the followers holding
 // its last entries all campaign at once when the first one behind them
 // does (CampaignAhead). So of two such rivals the one with the higher id
-// stands aside, as for a longer log (HandleVoteReply), and only as often:
-// should the other be unable to win, our next round goes on regardless.
+// stands aside, as for a longer log (HandleVoteReply), and only as often.
 void Replica::YieldToEqualRival(NodeId from, const VoteRequest& request,
                                 Micros now) {
   if (role_ != Role::kPreCandidate || from > config_.id) return;
@@ -407,6 +406,13 @@ void Replica::YieldToEqualRival(NodeId from, const VoteRequest& request,
                          request.last_log_index, request.last_log_term)) {
     return;
   }
+  StandAside(now);
+}
+
+// Stops our campaign for another's, at most once per two
+// election_timeout_max: should it be unable to win (cut off from the
+// others), our next round goes on regardless.
+void Replica::StandAside(Micros now) {
   if (stood_aside_at_ >= 0 &&
       now - stood_aside_at_ < 2 * config_.election_timeout_max) {
     return;
@@ -426,13 +432,8 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
     // A live voter holds entries we lack (its refusal carries its own term,
     // which may be behind our round): we stand aside, so that it, or
     // another as far ahead, wins and they live (CampaignAhead). Only once
-    // in a while: should it be unable to win (cut off from the others),
-    // our next round goes on regardless.
-    if (stood_aside_at_ < 0 ||
-        now - stood_aside_at_ >= 2 * config_.election_timeout_max) {
-      stood_aside_at_ = now;
-      BecomeFollower(term_, kNoNode, now);
-    }
+    // in a while (StandAside).
+    StandAside(now);
     return;
   }
   Term round = reply.pre_vote ? term_ + 1 : term_;

@@ -336,6 +336,7 @@ class Replica {
   void HandleVoteRequest(NodeId from, const VoteRequest& request, Micros now);
   void CampaignAhead(Micros now);
   void YieldToEqualRival(NodeId from, const VoteRequest& request, Micros now);
+  void StandAside(Micros now);
   bool BehindRecentCampaigner(NodeId from, const VoteRequest& request,
                               Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);

@@ -55,8 +55,10 @@ struct ReplicaConfig {
   Micros lazy_interval = 1000 * kMillis;
   // Each also gets a batch every lazy_every_puts puts, lazy_batch_delay
   // after the put; they take turns, so with two of them a batch goes every
-  // lazy_every_puts / 2 puts.
-  int lazy_every_puts = 6;
+  // lazy_every_puts / 2 puts. A put that gets one has a second copy
+  // against a leader killed before the next put's append; 4 rather than 6
+  // since batches repeat the one before (RepeatFrom, leader.cc).
+  int lazy_every_puts = 4;
   // On a network that loses much (below lossy_delivery_percent of the
   // chain's appends reach its tail: ChainDelivery), every
   // lazy_every_puts_lossy puts instead. There a put whose one append is
@@ -255,6 +257,9 @@ class Replica {
     // it does, every append to it starts at next_index again (no
     // pipelining past a repair that may be lost) and asks for an answer.
     bool repairing = false;
+    // Where the last batch sent to it off the chain began its new entries:
+    // the next one starts there again (RepeatFrom, leader.cc).
+    LogIndex batch_from = 0;
     // Its commit index as it last told us: the puts it answers up to there
     // are answered.
     LogIndex commit = 0;
@@ -368,6 +373,7 @@ class Replica {
   void SendAppend(NodeId to, Micros now, const SendOptions& options);
   void Replicate(Micros now);
   void SendChain(Micros now, Micros ack_delay, bool allow_empty);
+  LogIndex RepeatFrom(NodeId peer) const;
   Micros ChainAckDelay(Micros now) const;
   bool ClientsAbout(Micros now) const;
   Micros NewEntriesAckDelay(Micros now) const;

@@ -106,7 +106,7 @@ TEST(SilentFollowersTest, KilledLeaderIsSentNothingOnceSilent) {
   // one with every put once 0 has been silent for crash_silence: no append
   // is lost here, and a crash alone changes nothing (SeenACrash).
   const int every = c.replica(leader).config().lazy_every_puts;
-  ASSERT_EQ(every, 6);
+  ASSERT_EQ(every, 4);
   int batches_to_live = 0;
   for (NodeId id = 1; id <= 4; ++id) {
     if (id == leader) continue;
@@ -177,7 +177,7 @@ TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
   ASSERT_NE(leader, kNoNode);
   const Micros elected = c.now();
   const ReplicaConfig& config = c.replica(leader).config();
-  ASSERT_EQ(config.lazy_every_puts, 6);
+  ASSERT_EQ(config.lazy_every_puts, 4);
   ASSERT_EQ(config.lazy_every_puts_after_crash, 1);
   ASSERT_EQ(config.crash_silence, 6 * kSeconds);
   Micros last_loss = -1;
@@ -194,7 +194,7 @@ TEST(SilentFollowersTest, AfterACrashEachPutAlsoGoesToAFollowerOffTheChain) {
   // Before crash_silence: a batch every lazy_every_puts puts at most.
   int start = batches();
   driver.Run(5 * kSeconds, 0, lost);
-  EXPECT_LE(batches() - start, 50 / 6 + 2) << "of 50 puts";
+  EXPECT_LE(batches() - start, 50 / config.lazy_every_puts + 2) << "of 50 puts";
   ASSERT_GT(last_loss, elected) << "appends were lost";
   driver.Run(elected + config.crash_silence - c.now(), 0, lost);
   // After: one with every put but those that come while the chain stalls

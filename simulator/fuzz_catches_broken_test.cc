@@ -55,7 +55,7 @@ INSTANTIATE_TEST_SUITE_P(
     Broken, FuzzCatches,
     ::testing::Values(
         Case{Broken::kAckBeforeCommit, 30}, Case{Broken::kFollowerReads, 10},
-        Case{Broken::kLeaseIgnored, 10}, Case{Broken::kDoubleVote, 60},
+        Case{Broken::kLeaseIgnored, 10}, Case{Broken::kDoubleVote, 300},
         Case{Broken::kNoTruncate, 100}, Case{Broken::kDirtyReads, 10},
         Case{Broken::kCommitOnSend, 10}),
     [](const ::testing::TestParamInfo<Case>& info) {

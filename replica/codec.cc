@@ -23,7 +23,8 @@
 //   redirect      MID
 //   fail          MID
 //   vote          term, last_index, last_term, pre_vote
-//   vote_reply    term, granted, pre_vote, log_ahead?
+//   vote_reply    term, granted, pre_vote, log_ahead?, last_index?,
+//                 last_term?
 //   append        term, prev_index, prev_term, commit, sent_at,
 //                 entries: [{term, key, value, client, MID, get?, answerer?},
 //                 ...], relay?, via?, stored_by?, confirmed?, ack_delay?,
@@ -285,7 +286,9 @@ bool DecodeBody(const std::string& type, FieldReader& r, DecodeResult* result,
     VoteReply& m = message->body.emplace<VoteReply>();
     return r.Unsigned("term", &m.term) && r.Bool("granted", &m.granted) &&
            r.Bool("pre_vote", &m.pre_vote) &&
-           r.OptionalBool("log_ahead", &m.log_ahead);
+           r.OptionalBool("log_ahead", &m.log_ahead) &&
+           r.OptionalUnsigned("last_index", &m.last_log_index) &&
+           r.OptionalUnsigned("last_term", &m.last_log_term);
   }
   if (type == "get") {
     GetRequest& m = message->body.emplace<GetRequest>();
@@ -370,6 +373,10 @@ struct BodyEncoder {
     j["granted"] = m.granted;
     j["pre_vote"] = m.pre_vote;
     if (m.log_ahead) j["log_ahead"] = true;
+    if (m.last_log_index != 0) {
+      j["last_index"] = m.last_log_index;
+      j["last_term"] = m.last_log_term;
+    }
   }
   void operator()(const AppendEntries& m) const {
     j["term"] = m.term;

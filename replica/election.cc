@@ -102,7 +102,10 @@ void Replica::StartPreVote(Micros now) {
   // real vote that follows asks each voter afresh (and a voter that heard
   // from a leader meanwhile refuses it), so this risks no safety, and
   // grants no older than two rounds disturb no leader that came back.
-  if (role_ != Role::kPreCandidate) pre_vote_grants_.clear();
+  if (role_ != Role::kPreCandidate) {
+    pre_vote_grants_.clear();
+    voter_log_ends_.clear();
+  }
   std::erase_if(pre_vote_grants_, [&](const auto& grant) {
     return now - grant.second > 2 * config_.election_timeout_max;
   });
@@ -260,9 +263,12 @@ void Replica::BecomeLeader(Micros now) {
   HoldToLease(config_.id, now);
   progress_.clear();
   for (NodeId peer : config_.peers) {
-    FollowerProgress& p = progress_[peer];
-    p.next_index = log_.last_index() + 1;
+    progress_[peer].next_index = log_.last_index() + 1;
   }
+  for (const auto& [voter, end] : voter_log_ends_) {
+    StartAtLogEnd(voter, end.index, end.term);
+  }
+  voter_log_ends_.clear();
   for (NodeId voter : voters) progress_[voter].last_heard = now;
   chain_wait_ = ChainWait();
   chain_delivery_.Reset();
@@ -308,9 +314,10 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
       // took it for silent (leader.cc), no longer.
       progress_[from].asks_unanswered = 0;
       progress_[from].first_unanswered_ask_at = -1;
+      StartAtLogEnd(from, request.last_log_index, request.last_log_term);
       SendAppend(from, now, SendOptions{true, false, 0});
     } else if (!log_ok) {
-      Send(from, VoteReply{term_, false, request.pre_vote, true});
+      Send(from, Ballot(term_, false, request.pre_vote, true));
       // Someone campaigns who lacks entries we hold: our leader is likely
       // dead (the candidate heard nothing from it for a whole timeout). We
       // campaign as soon as the lease rule lets us, not at our own timeout:
@@ -328,8 +335,7 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
   if (request.pre_vote) {
     // Granting a pre-vote changes nothing here: not the term, not the vote.
     bool granted = request.term > term_ && log_ok && !deferred;
-    Send(from,
-         VoteReply{granted ? request.term : term_, granted, true, !log_ok});
+    Send(from, Ballot(granted ? request.term : term_, granted, true, !log_ok));
     if (!log_ok) {
       TakeCampaignAsGrant(from, request, now);
       CampaignAhead(now);
@@ -340,7 +346,7 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
   }
   if (request.term < term_) {
     ++stats_.stale_messages;
-    Send(from, VoteReply{term_, false, false});
+    Send(from, Ballot(term_, false, false, false));
     return;
   }
   if (request.term > term_) BecomeFollower(request.term, kNoNode, now);
@@ -352,7 +358,7 @@ void Replica::HandleVoteRequest(NodeId from, const VoteRequest& request,
     failed_campaigns_ = 0;
     ResetElectionTimer(now);
   }
-  Send(from, VoteReply{term_, granted, false, !log_ok});
+  Send(from, Ballot(term_, granted, false, !log_ok));
   if (!log_ok) {
     TakeCampaignAsGrant(from, request, now);
     CampaignAhead(now);
@@ -441,6 +447,7 @@ void Replica::HandleVoteReply(NodeId from, const VoteReply& reply, Micros now) {
     ++stats_.stale_messages;
     return;
   }
+  voter_log_ends_[from] = LogEnd{reply.last_log_index, reply.last_log_term};
   CountAnswer(from, reply.granted, now);
 }
 
@@ -580,5 +587,25 @@ void Replica::NoteQuorumHeard() {
 }
 
 void Replica::StepDown(Micros now) { BecomeFollower(term_, kNoNode, now); }
+
+// A ballot tells where the voter's log ends (StartAtLogEnd).
+VoteReply Replica::Ballot(Term term, bool granted, bool pre_vote,
+                          bool log_ahead) const {
+  VoteReply reply{term, granted, pre_vote, log_ahead};
+  reply.last_log_index = log_.last_index();
+  reply.last_log_term = log_.last_term();
+  return reply;
+}
+
+// A peer whose log ends at (index, term) holds, if our log has that entry,
+// exactly our log up to there (Log Matching, §5.3): our next append to it
+// starts just after. A new leader otherwise starts every follower at its
+// own log's end, and each follower behind it refuses the first append and
+// is repaired: after advanced-4's partitions and kill, some ten refusals a
+// run. Only ever a guess, as next_index always is: should the peer's log
+// have changed since it told us, it refuses, as before.
+void Replica::StartAtLogEnd(NodeId peer, LogIndex index, Term term) {
+  if (log_.Matches(index, term)) progress_[peer].next_index = index + 1;
+}
 
 }  // namespace stepwise

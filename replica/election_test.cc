@@ -762,6 +762,69 @@ TEST(ElectionTest, PutThatReachedOnlyTheChainsHeadOutlivesTheLeader) {
   EXPECT_EQ(c.ReplyTo("mid-1")->reply.kind, ReplyKind::kOk);
 }
 
+// 0 leads; 2 is cut off while 0 commits eight puts with 1, and sends 2
+// batches that are lost.
+void LeaveTwoBehind(TestCluster& c) {
+  SettleWithLeaderZero(c);
+  c.Isolate(2);
+  for (int i = 0; i < 8; ++i) {
+    c.Put(0, 100, "mid-" + std::to_string(i), "k", "v");
+    c.RunFor(20 * kMs);
+  }
+}
+
+// A ballot says where the voter's log ends (Ballot), and a new leader whose
+// log holds that entry starts the voter there (StartAtLogEnd): its first
+// append to a voter behind it is accepted, not refused and repaired.
+TEST(ElectionTest, NewLeaderStartsAVoterBehindAtItsLogEnd) {
+  TestCluster c = ThreeReplicas();
+  LeaveTwoBehind(c);
+  const LogIndex behind = c.replica(2).log().last_index();
+  ASSERT_GT(c.replica(1).log().last_index(), behind);
+  c.Partition({0}, {1, 2});  // 0 is gone, 2 is back
+  const size_t seen = c.delivered().size();
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.LeaderAmong({1, 2}) == 1;
+      },
+      c.now() + 5000 * kMs));
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        return c.replica(2).log().last_index() ==
+               c.replica(1).log().last_index();
+      },
+      c.now() + 1000 * kMs));
+  std::vector<AppendEntries> appends;
+  int refusals = 0;
+  for (size_t i = seen; i < c.delivered().size(); ++i) {
+    const Message& m = c.delivered()[i].message;
+    const AppendEntries* a = BodyAs<AppendEntries>(m);
+    if (a != nullptr && m.src == 1 && m.dst == 2) appends.push_back(*a);
+    const AppendReply* r = BodyAs<AppendReply>(m);
+    if (r != nullptr && m.src == 2 && m.dst == 1 && !r->success) ++refusals;
+  }
+  ASSERT_FALSE(appends.empty());
+  EXPECT_EQ(appends[0].prev_index, behind);
+  EXPECT_EQ(refusals, 0);
+}
+
+// So does a follower's campaign that reaches its leader: the leader's
+// answer starts where the request says its log ends, not where the
+// batches it sent while the follower was cut off assumed it would.
+TEST(ElectionTest, LeaderStartsACampaigningFollowerAtItsLogEnd) {
+  TestCluster c = ThreeReplicas();
+  LeaveTwoBehind(c);
+  c.Heal();
+  c.DropAll();
+  const RaftLog& log = c.replica(2).log();
+  ASSERT_LT(log.last_index(), c.replica(0).log().last_index());
+  c.Inject(2, 0,
+           PreVote(c.replica(0).term() + 1, log.last_index(), log.last_term()));
+  std::vector<AppendEntries> appends = c.PendingBodies<AppendEntries>(0, 2);
+  ASSERT_EQ(appends.size(), 1u);
+  EXPECT_EQ(appends[0].prev_index, log.last_index());
+}
+
 TEST(ElectionTest, HigherTermInAReplyMakesTheLeaderStepDown) {
   TestCluster c = ThreeReplicas();
   ASSERT_TRUE(ElectZero(c));

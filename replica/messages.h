@@ -82,6 +82,11 @@ struct VoteReply {
   // candidate's: the candidate may stand aside for it, and a voter that
   // has heard from no leader lately campaigns itself (election.cc).
   bool log_ahead = false;
+  // Where the voter's log ends, so that a leader it elects starts its
+  // first append to it there instead of learning it from a refusal
+  // (BecomeLeader).
+  LogIndex last_log_index = 0;
+  Term last_log_term = 0;
 };
 
 // Sent by a leader (or relayed by a follower, see `relay`). The fields after

@@ -342,6 +342,9 @@ class Replica {
   void CampaignAhead(Micros now);
   void YieldToEqualRival(NodeId from, const VoteRequest& request, Micros now);
   void StandAside(Micros now);
+  VoteReply Ballot(Term term, bool granted, bool pre_vote,
+                   bool log_ahead) const;
+  void StartAtLogEnd(NodeId peer, LogIndex index, Term term);
   bool BehindRecentCampaigner(NodeId from, const VoteRequest& request,
                               Micros now);
   void HandleVoteReply(NodeId from, const VoteReply& reply, Micros now);
@@ -517,6 +520,13 @@ class Replica {
   // one pre-vote round to the next while our term and log stay the same
   // (StartPreVote).
   std::map<NodeId, Micros> pre_vote_grants_;
+  // Where each voter of our campaign said its log ends (Ballot), for the
+  // first appends if we win (BecomeLeader).
+  struct LogEnd {
+    LogIndex index = 0;
+    Term term = 0;
+  };
+  std::map<NodeId, LogEnd> voter_log_ends_;
   // When we last stood aside for a voter with a longer log (HandleVoteReply).
   Micros stood_aside_at_ = -1;
   // The most up-to-date log a campaigner asked us with lately, and when.

@@ -104,8 +104,15 @@ void Replica::HandleAppendEntries(NodeId from, NodeId leader_field,
   }
   LogIndex changed = log_.MergeAfter(append.prev_index, append.entries);
   if (changed != 0) {
-    // Those entries were replaced: so are the answerers we knew for them.
+    // Those entries were replaced: so are the answerers we knew for them,
+    // and what a leader vouched for about them. A leader on a partition's
+    // minority side confirms its own no-op at an index where the majority
+    // later puts a put that nobody has answered; kept, that confirmation
+    // let us, leading later, take the put for answered, and a get after it
+    // returned its value to a client never told it was stored (fuzz seed
+    // 3336210).
     answerer_.erase(answerer_.lower_bound(changed), answerer_.end());
+    confirmed_ = std::min(confirmed_, changed - 1);
   }
   NoteLogChange(changed);
   NoteAnswerers(append.prev_index + 1, append.answerers, append.entries.size());

@@ -601,7 +601,7 @@ VoteReply Replica::Ballot(Term term, bool granted, bool pre_vote,
 // exactly our log up to there (Log Matching, §5.3): our next append to it
 // starts just after. A new leader otherwise starts every follower at its
 // own log's end, and each follower behind it refuses the first append and
-// is repaired: after advanced-4's partitions and kill, some ten refusals a
+// is repaired: after advanced-4's partitions and kill, some four refusals a
 // run. Only ever a guess, as next_index always is: should the peer's log
 // have changed since it told us, it refuses, as before.
 void Replica::StartAtLogEnd(NodeId peer, LogIndex index, Term term) {

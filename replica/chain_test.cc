@@ -555,6 +555,10 @@ void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
                               c.replica(0).log().last_index(), link);
 }
 
+// Of twenty puts, how many get a batch where the chain loses little: every
+// lazy_every_puts / 2 puts (with two followers off the chain), one put in two.
+constexpr int kCleanBatches = 10;
+
 // Forty puts to 0, 6 ms apart; of the appends they send down the chain, the
 // tail acknowledges every one it gets, and it gets all but one in every
 // `lost_one_in` (none lost if 0). Each one that does not get there is lost
@@ -563,10 +567,6 @@ void AcknowledgeAsTheTail(TestCluster& c, const Chain& chain,
 // last twenty puts, when the leader has seen enough of the tail's counts to
 // judge; and, if `batches_sent` is given, those batches and the chain.
 // The tail's acknowledgements report `link` as its LinkLoss counts.
-// Of twenty puts, how many get a batch where the chain loses little: every
-// lazy_every_puts / 2 puts (with two followers off the chain), one put in two.
-constexpr int kCleanBatches = 10;
-
 int LazyBatchesWhenTheChainLoses(int lost_one_in, bool head_refuses = false,
                                  std::vector<Message>* batches_sent = nullptr,
                                  Chain* chain_used = nullptr,
@@ -1038,7 +1038,6 @@ void DeposeZeroUntilItsRefusalArrives(TestCluster& c, NodeId* leader,
   c.RunFor(500 * kMs);
   c.Heal();
   const NodeId to = *leader;
-
   auto refusal = [to](const Message& m) { return IsRefusal(m, 0, to); };
   ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(refusal).empty(); },
                          c.now() + 3 * kSeconds));
@@ -1109,19 +1108,22 @@ TEST(ChainTest, StaleAcknowledgementOfTheTailSendsItNothingDirectly) {
   EXPECT_EQ(c.ReplyTo("put-2")->from, chain.tail);
 }
 
+// An append from 0 down its chain (relayed on), not a batch to a follower
+// off the chain.
+bool DownTheChain(const Message& m) {
+  const AppendEntries* a = BodyAs<AppendEntries>(m);
+  return m.src == 0 && a != nullptr && !a->relay.empty();
+}
+
 // A put to 0 whose append is lost, and the resend after the stall too (a
 // batch to a follower off the chain meanwhile arrives).
 void PutLostTwice(TestCluster& c, const std::string& mid,
                   const std::string& key, const std::string& value) {
-  auto down_the_chain = [](const Message& m) {
-    const AppendEntries* a = BodyAs<AppendEntries>(m);
-    return m.src == 0 && a != nullptr && !a->relay.empty();
-  };
   c.Put(0, kClient, mid, key, value);
-  ASSERT_EQ(c.Drop(down_the_chain), 1) << "its append, lost";
-  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(down_the_chain).empty(); },
+  ASSERT_EQ(c.Drop(DownTheChain), 1) << "its append, lost";
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(DownTheChain).empty(); },
                          c.now() + 100 * kMs));
-  ASSERT_EQ(c.Drop(down_the_chain), 1) << "sent again, lost again";
+  ASSERT_EQ(c.Drop(DownTheChain), 1) << "sent again, lost again";
 }
 
 // While the chain stalls, a new put sends nothing of its own: an append
@@ -1135,25 +1137,21 @@ TEST(ChainTest, StalledChainCarriesNewPutsOnItsResends) {
   auto from_zero = [](const Message& m) {
     return m.src == 0 && BodyAs<AppendEntries>(m) != nullptr;
   };
-  // Batches to the followers off the chain go on meanwhile, every
-  // lazy_every_puts / 2 puts.
-  auto down_the_chain = [](const Message& m) {
-    const AppendEntries* a = BodyAs<AppendEntries>(m);
-    return m.src == 0 && a != nullptr && !a->relay.empty();
-  };
   ASSERT_NO_FATAL_FAILURE(PutLostTwice(c, "put-1", "k1", "v1"));
 
   c.Put(0, kClient, "put-2", "k2", "v2");
   EXPECT_TRUE(c.Pending(from_zero).empty()) << "put-2 waits for the resend";
-  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(down_the_chain).empty(); },
+  // The resend goes down the chain; batches to the followers off the chain
+  // go on meanwhile, every lazy_every_puts / 2 puts.
+  ASSERT_TRUE(c.RunUntil([&] { return !c.Pending(DownTheChain).empty(); },
                          c.now() + 200 * kMs));
-  const std::vector<Message> resend = c.Pending(down_the_chain);
+  const std::vector<Message> resend = c.Pending(DownTheChain);
   ASSERT_EQ(resend.size(), 1u);
   EXPECT_EQ(BodyAs<AppendEntries>(resend[0])->entries.size(), 2u)
       << "put-1 and put-2";
 
   c.Put(0, kClient, "put-3", "k3", "v3");
-  EXPECT_EQ(c.Pending(down_the_chain).size(), 1u) << "only the resend, still";
+  EXPECT_EQ(c.Pending(DownTheChain).size(), 1u) << "only the resend, still";
   ASSERT_TRUE(
       c.RunUntil([&] { return Replied(c, "put-3"); }, c.now() + 20 * kMs))
       << "sent on when the resend is acknowledged";

@@ -527,7 +527,8 @@ class Replica {
     Term term = 0;
   };
   std::map<NodeId, LogEnd> voter_log_ends_;
-  // When we last stood aside for a voter with a longer log (HandleVoteReply).
+  // When we last stood aside for a voter with a longer log or an equal rival
+  // (StandAside).
   Micros stood_aside_at_ = -1;
   // The most up-to-date log a campaigner asked us with lately, and when.
   struct SeenCampaign {

@@ -234,6 +234,14 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   }
   append.confirmed = ConfirmedThrough();
   append.ack_delay = options.ack_delay;
+  // Down the chain, the next part of a log too long for one append goes
+  // only when this one is acknowledged: deferred, a backlog drained
+  // max_entries_per_append entries an ack_delay. A leader elected after a
+  // partition healed at 34% drops, 1,200 entries owed, answered a get
+  // 10.4 s late (fresh fuzz seed 3302680; 0.6 s with this).
+  if (options.chain && append.ack_delay > 0 && last < log_.last_index()) {
+    append.ack_delay = 0;
+  }
   if (!options.chain) {
     // A follower that left an ask unanswered and has not been heard from
     // for lazy_interval is asked again with whatever we send it, until an
@@ -275,8 +283,8 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
   }
   // The chain's acknowledgement speaks for a majority: CheckQuorum waits for
   // it. A probe of one follower cannot, so it starts no clock.
-  if (options.chain && options.ack_delay >= 0) {
-    NoteAckWanted(now, options.ack_delay);
+  if (options.chain && append.ack_delay >= 0) {
+    NoteAckWanted(now, append.ack_delay);
   }
   if (options.chain && options.chain_start == 0 && !append.entries.empty()) {
     chain_wait_.through = std::max(chain_wait_.through, last);
@@ -285,7 +293,7 @@ void Replica::SendAppend(NodeId to, Micros now, const SendOptions& options) {
     // A deferred acknowledgement may be lost too: the tail sends the next
     // one within another ack_delay if puts keep coming, and those puts
     // carry what the lost one did. Only a stream that stops needs this.
-    const Micros lost_at = now + 2 * options.ack_delay + config_.stall_slack;
+    const Micros lost_at = now + 2 * append.ack_delay + config_.stall_slack;
     if (chain_wait_.deadline == kNever) chain_wait_.deadline = lost_at;
     // A stall's resends keep the deadline of its backoff (CheckChainStall).
     if (chain_wait_.attempts == 0) chain_wait_.sent.push_back({last, lost_at});

@@ -469,6 +469,47 @@ TEST(ElectionTest, RefusedCandidateKeepsItsVotesForOneMoreRoundOnly) {
   EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
 }
 
+// Unless the peers it still waits for have been silent for twice the
+// election timeout: dead, most likely, and a split that waits for their
+// votes only keeps both rivals waiting.
+TEST(ElectionTest, RefusedCandidateDoesNotWaitForLongSilentPeers) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  // 3 and 4 never answer; 1 and 2 grant the pre-vote.
+  c.Drop([](const Message& m) { return m.dst == 3 || m.dst == 4; });
+  c.DeliverAll();  // pre-vote requests to 1 and 2
+  c.DeliverAll();  // their grants
+  WaitOutBallotLinger(c);
+  ASSERT_EQ(c.replica(0).role(), Role::kCandidate);
+  const Term term = c.replica(0).term();
+  const Micros round_start = c.now();
+  ExchangeWith(c, 1);
+  c.Inject(2, 0, VoteReply{term, false, false});  // voted for a rival
+  LoseEverythingUntil(c, round_start + 1000 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
+
+// A candidate won a majority's pre-votes: it is not cut off, and its round
+// lasts one election timeout even after pre-vote rounds that failed (which
+// double a pre-candidate's).
+TEST(ElectionTest, CandidateAfterFailedPreVotesIsNotBackedOff) {
+  TestCluster c = FiveWhereZeroCampaigns();
+  c.AdvanceTo(1000 * kMs);
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  LoseEverythingUntil(c, 2000 * kMs);  // nobody answers: a failed round
+  ASSERT_EQ(c.replica(0).role(), Role::kPreCandidate);
+  LoseEverythingUntil(c, 4000 * kMs - 1);  // the next waits twice as long
+  ASSERT_EQ(c.replica(0).term(), 0u);
+  // Its next round, from 4000 ms on, is heard: a cut-off pre-candidate
+  // asks each silent peer again only after a while.
+  ASSERT_TRUE(c.RunUntil(
+      [&] { return c.replica(0).role() == Role::kCandidate; }, 5000 * kMs));
+  const Micros round_start = c.now();
+  LoseEverythingUntil(c, round_start + 1000 * kMs);
+  EXPECT_EQ(c.replica(0).role(), Role::kPreCandidate);
+}
+
 TEST(ElectionTest, ExtendedRoundWinsInTheSameTerm) {
   TestCluster c = FiveWhereZeroCampaigns();
   Term term = 0;

@@ -354,6 +354,7 @@ class Replica {
   void TakeCampaignAsGrant(NodeId from, const VoteRequest& request, Micros now);
   void ReleaseLeaseOfDeposedLeader(const Message& message);
   bool MajorityReachable(Micros now) const;
+  bool HeardFromWithin(NodeId peer, Micros window, Micros now) const;
   void StepDown(Micros now);
   void CheckQuorum(Micros now);
   void ProbeForQuorum(Micros now);
@@ -500,8 +501,10 @@ class Replica {
   std::vector<NodeId> votes_;
   std::vector<NodeId> vote_answers_;
   Micros next_vote_resend_ = kNever;
-  int vote_sends_ = 0;        // this round's requests so far
-  int failed_campaigns_ = 0;  // in a row, since we last heard from a leader
+  int vote_sends_ = 0;  // this round's requests so far
+  // Pre-vote rounds failed in a row, since we last heard from a leader or
+  // won a round.
+  int failed_campaigns_ = 0;
   std::map<NodeId, Micros> heard_from_;  // the last message from each peer
   // Our vote requests to each peer since we last heard from it, and when
   // the last went: a peer silent while we are cut off is asked less and

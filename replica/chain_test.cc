@@ -643,6 +643,27 @@ TEST(ChainTest, FollowersCountsOfLostDatagramsMakeTheChainLossy) {
   EXPECT_LE(garbage, kCleanBatches);
 }
 
+// Where the chain is not lossy but the network loses some (here the
+// tail counted 20% of its peers' datagrams lost, 17% with the leader's
+// own count), a put's one append is still lost often enough that the
+// followers off the chain get a batch after every put too; not a detour.
+TEST(ChainTest, SomeLossGivesTheOthersABatchAfterEveryPut) {
+  const ReplicaConfig config;
+  ASSERT_EQ(config.lazy_every_puts_some_loss, 2);
+  ASSERT_EQ(config.some_loss_per_mille, 140);
+  std::vector<Message> batches;
+  const int some = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, &batches, nullptr, LinkCounts{160, 40});
+  EXPECT_GE(some, 19);
+  for (const Message& m : batches) {
+    EXPECT_TRUE(BodyAs<AppendEntries>(m)->relay.empty()) << "to " << m.dst;
+  }
+  // 12%: below it.
+  const int less = LazyBatchesWhenTheChainLoses(
+      /*lost_one_in=*/0, false, nullptr, nullptr, LinkCounts{176, 24});
+  EXPECT_LE(less, kCleanBatches);
+}
+
 // There each batch is a detour: it goes on from its follower to the tail,
 // a second route by which the put reaches a majority. Where little is
 // lost, a batch stops at its follower.

@@ -401,8 +401,12 @@ int Replica::LazyEveryPuts(Micros now) const {
   if (chain_wait_.attempts == 0 && LosingAppends(now) && SeenACrash(now)) {
     return config_.lazy_every_puts_after_crash;
   }
-  return ChainIsLossy() ? config_.lazy_every_puts_lossy
-                        : config_.lazy_every_puts;
+  if (ChainIsLossy()) return config_.lazy_every_puts_lossy;
+  const int lost = LostPerMille(link_loss_.counts(), reported_loss_);
+  if (lost >= config_.some_loss_per_mille) {
+    return config_.lazy_every_puts_some_loss;
+  }
+  return config_.lazy_every_puts;
 }
 
 // A killed leader takes along every put whose one chain append was lost:

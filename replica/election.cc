@@ -143,8 +143,8 @@ void Replica::StartPreVote(Micros now) {
 // that grants it must not keep asking.)
 // Only the peers we heard from lately count as ones that may still grant
 // a refused round: after a partition healed, two candidates that split the
-// four live votes of five went on for a dead peer's, and nobody led for
-// 4.3 s (fresh fuzz seed 3302680).
+// four live votes of five both went on waiting for the dead fifth's, and
+// stayed candidates for 4.3 s (fresh fuzz seed 3302680).
 bool Replica::ExtendRound(Micros now) {
   if (role_ != Role::kPreCandidate && role_ != Role::kCandidate) return false;
   if (votes_.size() < 2) return false;

@@ -74,9 +74,11 @@ struct ReplicaConfig {
   // one append is lost one time in seven there, and the batch costs less
   // than the failures it saves. Over seeds 1-16,000: runs with a failure
   // 751 -> 718, 1,691 -> 1,191, 1,857 -> 1,807 and 840 -> 800 in
-  // advanced-1..4, but advanced-4 (10% drops, which its partitions'
-  // losses and chance sometimes measure above 14%) above the message
-  // Bonus in 250 -> 368 runs. 12.5% and 15% saved fewer tiers.
+  // advanced-1..4, but advanced-4 above the message Bonus in 250 -> 368
+  // runs: its 10% drops, counted over the first few hundred datagrams,
+  // often look like 14%. 12.5% and 15% saved fewer tiers. Waiting for 300
+  // datagrams counted spared advanced-4 but lost advanced-2's gain too,
+  // whose first kill comes before that.
   int some_loss_per_mille = 140;
   int lazy_every_puts_some_loss = 2;
   // Once a follower off the chain has left our asks unanswered for
